@@ -1,0 +1,23 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+
+@pytest.fixture
+def cast(db):
+    """The named cast of users and data; see propdesk/testing/cast.py."""
+    from propdesk.testing.cast import make_cast
+
+    return make_cast()
+
+
+@pytest.fixture
+def on_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL row locks; SQLite serialises writers so there is no race to test"
+        )
+    return True

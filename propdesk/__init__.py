@@ -1,0 +1,1 @@
+"""PropDesk: the customer-service center of a property-management company."""

@@ -220,6 +220,9 @@ class CustomerTag(models.Model):
             models.UniqueConstraint(fields=["customer", "tag"], name="customer_tag_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"
+
 
 class Vehicle(TimeStampedModel):
     community = models.ForeignKey(

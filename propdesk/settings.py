@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "propdesk.accounts",
     "propdesk.estates",
     "propdesk.customers",
+    "propdesk.servicedesk",
+    "propdesk.imports",
     # interface apps
     "propdesk.web",
     "propdesk.console",

@@ -1,0 +1,28 @@
+"""The console's navigation: one list every domain's console module adds to.
+
+Each item names a URL and the capability needed to see it; the base layout
+renders the items the user may use, in this order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from propdesk.accounts.roles import Cap
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    capability: str
+    icon: str = ""
+
+
+NAV: list[NavItem] = [
+    NavItem(_("Customers"), "console:customer-list", Cap.CUSTOMERS_VIEW),
+    NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
+]

@@ -25,7 +25,7 @@ def env_str(name: str, default: str | None = None) -> str | None:
 
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -37,7 +37,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         return int(raw)
@@ -47,7 +47,7 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -153,7 +153,7 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'propdesk.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'propdesk.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the single writer work at once; IMMEDIATE makes every

@@ -63,7 +63,11 @@ class Cast:
 
 
 def _staff(
-    username: str, role: str, *communities: Community, company: Company, **extra: object
+    username: str,
+    role: str,
+    *communities: Community,
+    company: Company,
+    all_communities: bool = False,
 ) -> User:
     user = User.objects.create_user(
         username=username,
@@ -72,7 +76,7 @@ def _staff(
         role=role,
         display_name=username,
         company=company,
-        **extra,
+        all_communities=all_communities,
     )
     for community in communities:
         StaffScope.objects.create(user=user, community=community)

@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "propdesk.customers",
     "propdesk.servicedesk",
     "propdesk.imports",
+    "propdesk.billing",
+    "propdesk.frontdesk",
     # interface apps
     "propdesk.web",
     "propdesk.console",

@@ -110,6 +110,9 @@ INSTALLED_APPS = [
     "propdesk.imports",
     "propdesk.billing",
     "propdesk.frontdesk",
+    "propdesk.jobs",
+    "propdesk.notify",
+    "propdesk.sla",
     # interface apps
     "propdesk.web",
     "propdesk.console",

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "propdesk.sla"
+    label = "sla"
+    verbose_name = _("Service standards")

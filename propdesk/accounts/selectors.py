@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from propdesk.core.errors import Forbidden
 from propdesk.estates.models import Community
@@ -66,7 +67,7 @@ def user_can(user: Any, capability: str) -> bool:
 def require(user: Any, capability: str) -> None:
     """Raise `Forbidden` unless the user holds the capability."""
     if not user_can(user, capability):
-        raise Forbidden("You do not have the permission for this action.")
+        raise Forbidden(_("You do not have the permission for this action."))
 
 
 def current_community(request: HttpRequest) -> Community | None:
@@ -80,10 +81,23 @@ def current_community(request: HttpRequest) -> Community | None:
     return Community.objects.filter(id=chosen).first()
 
 
+def forget_scope_cache(user: Any) -> None:
+    """Drop the cached community ids after the user's scopes (or communities) changed."""
+    if isinstance(user, User):
+        user.__dict__.pop("_propdesk_community_ids", None)
+
+
 def staff_visible_to(user: Any) -> QuerySet[User]:
+    """Staff serving any community the user serves, company-wide staff included."""
     ids = community_ids_for(user)
+    if not ids:
+        return User.objects.none()
+    company_ids = Community.objects.filter(id__in=ids).values("company_id")
     return (
-        User.objects.filter(kind=UserKind.STAFF, scopes__community_id__in=ids)
+        User.objects.filter(kind=UserKind.STAFF)
+        .filter(
+            Q(scopes__community_id__in=ids) | Q(all_communities=True, company_id__in=company_ids)
+        )
         .distinct()
         .order_by("username")
     )

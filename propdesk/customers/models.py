@@ -76,7 +76,7 @@ class Customer(TimeStampedModel):
         default=False,
         help_text=_("R-PCL-1: parcels are received only with the owner's consent."),
     )
-    tags = models.ManyToManyField(
+    tags: models.ManyToManyField[Tag, CustomerTag] = models.ManyToManyField(
         "Tag", through="CustomerTag", related_name="customers", blank=True, verbose_name=_("tags")
     )
 
@@ -85,6 +85,15 @@ class Customer(TimeStampedModel):
         verbose_name_plural = _("customers")
         ordering = ["community_id", "name", "id"]
         indexes = [models.Index(fields=["community", "name"], name="customer_name_idx")]
+        constraints = [
+            # One record per person per community (R-CUS-1): the blind index makes the
+            # encrypted ID number comparable, so the database refuses a second record.
+            models.UniqueConstraint(
+                fields=["community", "id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="customer_unique_id_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

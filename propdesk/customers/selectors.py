@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import community_ids_for, user_can
@@ -81,20 +82,21 @@ def customer_get_for_user(user: Any, customer_id: int | str) -> Customer:
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
-        raise NotFound("No such customer.") from None
+        raise NotFound(_("No such customer.")) from None
     customer = customers_visible_to(user).filter(pk=pk).select_related("community").first()
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(_("No such customer."))
     return customer
 
 
 def customer_find_by_id_number(user: Any, id_number: str) -> QuerySet[Customer]:
     """Exact lookup through the blind index; never a partial match on ID numbers."""
+    from propdesk.core.errors import Invalid
     from propdesk.core.identity import normalise_document_number
 
     try:
         normalised = normalise_document_number(id_number)
-    except Exception:
+    except Invalid:
         return Customer.objects.none()
     return customers_visible_to(user).filter(
         id_number_index=blind_index(normalised, purpose="customer.id_number")
@@ -144,8 +146,15 @@ def customer_360(user: Any, customer_id: int | str) -> Customer360:
         tags=list(customer.tags.all()),
         vehicles=list(customer.vehicles.order_by("plate")),
         notes=list(customer.notes.select_related("author")[:50]),
-        documents=list(customer.documents.select_related("uploaded_by", "house")[:50]),
-        timeline=list(customer.timeline.select_related("actor", "house")[:50]),
+        # A customer may live in two communities; each desk sees only its own history.
+        documents=list(
+            customer.documents.filter(community_id__in=scope).select_related(
+                "uploaded_by", "house"
+            )[:50]
+        ),
+        timeline=list(
+            customer.timeline.filter(community_id__in=scope).select_related("actor", "house")[:50]
+        ),
         audit=audit_trail(customer, limit=30) if user_can(user, Cap.AUDIT_VIEW) else [],
         can_view_pii=user_can(user, Cap.CUSTOMERS_VIEW_PII),
     )
@@ -167,7 +176,7 @@ def document_get_for_user(user: Any, document_id: int | str) -> Document:
             id=int(document_id), community_id__in=_scope(user)
         )
     except (Document.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such document.") from None
+        raise NotFound(_("No such document.")) from None
 
 
 def tags_for_company(company_id: int) -> QuerySet[Tag]:
@@ -189,4 +198,4 @@ def occupancy_get_for_user(user: Any, occupancy_id: int | str) -> Occupancy:
     try:
         return occupancies_visible_to(user).get(id=int(occupancy_id))
     except (Occupancy.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such occupancy.") from None
+        raise NotFound(_("No such occupancy.")) from None

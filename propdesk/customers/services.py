@@ -7,7 +7,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +32,7 @@ from propdesk.core.identity import (
     validate_prc_id,
 )
 from propdesk.core.models import AuditAction, PiiAccess
-from propdesk.core.uploads import check_upload
+from propdesk.core.uploads import CheckedUpload, check_upload
 from propdesk.estates.selectors import community_get_for_user, house_get_for_user
 
 from .models import (
@@ -122,6 +124,22 @@ def _clean_phone(errors: ErrorCollector, phone: str | None, *, required: bool) -
         return ""
 
 
+def _clean_email(errors: ErrorCollector, value: Any) -> str:
+    email = v.text(errors, "email", value, max_length=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add("email", _("Enter a valid e-mail address."))
+    return email
+
+
+def _duplicate_id_message(existing_name: str | None = None) -> str:
+    if existing_name:
+        return _("Customer %(name)s already has this ID number.") % {"name": existing_name}
+    return _("Another customer of this community already has this ID number.")
+
+
 def _duplicate_id_error(
     errors: ErrorCollector, community_id: int, number: str, exclude: int | None
 ) -> None:
@@ -134,10 +152,7 @@ def _duplicate_id_error(
         qs = qs.exclude(pk=exclude)
     existing = qs.first()
     if existing:
-        errors.add(
-            "id_number",
-            _("Customer %(name)s already has this ID number.") % {"name": existing.name},
-        )
+        errors.add("id_number", _duplicate_id_message(existing.name))
 
 
 def customer_create(
@@ -162,45 +177,47 @@ def customer_create(
     name = v.text(errors, "name", name, max_length=100)
     kind = v.choice(errors, "kind", kind, CustomerKind.choices)
     gender = v.choice(errors, "gender", gender, Gender.choices, required=False)
-    email = v.text(errors, "email", email, max_length=254, required=False)
-    if email and "@" not in email:
-        errors.add("email", _("Enter a valid e-mail address."))
+    email = _clean_email(errors, email)
     work_unit = v.text(errors, "work_unit", work_unit, max_length=200, required=False)
     id_type, number = _clean_identity(errors, kind=kind, id_type=id_type, id_number=id_number)
     e164 = _clean_phone(errors, phone, required=False)
     _duplicate_id_error(errors, community.id, number, None)
     errors.raise_if_any()
     now = now or timezone.now()
-    with transaction.atomic():
-        customer = Customer(
-            community=community,
-            kind=kind,
-            name=name,
-            gender=gender,
-            email=email,
-            work_unit=work_unit,
-            accepts_parcels=accepts_parcels,
-            created_at=now,
-        )
-        customer.name_pinyin, customer.name_initials = name_keys(name)
-        _apply_identity(customer, id_type, number)
-        _apply_phone(customer, e164)
-        customer.save()
-        audit_record(
-            actor=actor,
-            instance=customer,
-            action=AuditAction.CREATE,
-            community_id=community.id,
-            after=snapshot(customer, CUSTOMER_AUDIT_FIELDS),
-        )
-        timeline_append(
-            community_id=community.id,
-            customer_id=customer.id,
-            kind="customer.created",
-            title=_("Customer record created"),
-            actor=actor,
-            at=now,
-        )
+    try:
+        with transaction.atomic():
+            customer = Customer(
+                community=community,
+                kind=kind,
+                name=name,
+                gender=gender,
+                email=email,
+                work_unit=work_unit,
+                accepts_parcels=accepts_parcels,
+                created_at=now,
+            )
+            customer.name_pinyin, customer.name_initials = name_keys(name)
+            _apply_identity(customer, id_type, number)
+            _apply_phone(customer, e164)
+            customer.save()
+            audit_record(
+                actor=actor,
+                instance=customer,
+                action=AuditAction.CREATE,
+                community_id=community.id,
+                after=snapshot(customer, CUSTOMER_AUDIT_FIELDS),
+            )
+            timeline_append(
+                community_id=community.id,
+                customer_id=customer.id,
+                kind="customer.created",
+                title=_("Customer record created"),
+                actor=actor,
+                at=now,
+            )
+    except IntegrityError:
+        # Lost a race with a concurrent record of the same ID number.
+        raise Invalid.field("id_number", _duplicate_id_message()) from None
     return customer
 
 
@@ -223,6 +240,13 @@ def customer_update(*, actor: Any, customer_id: int, **changes: Any) -> Customer
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise Invalid({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    try:
+        return _customer_update(actor=actor, customer_id=customer_id, changes=changes)
+    except IntegrityError:
+        raise Invalid.field("id_number", _duplicate_id_message()) from None
+
+
+def _customer_update(*, actor: Any, customer_id: int, changes: dict[str, Any]) -> Customer:
     with transaction.atomic():
         customer = customer_get_for_user(actor, customer_id)
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -238,11 +262,7 @@ def customer_update(*, actor: Any, customer_id: int, **changes: Any) -> Customer
                 errors, "gender", changes["gender"], Gender.choices, required=False
             )
         if "email" in changes:
-            customer.email = v.text(
-                errors, "email", changes["email"], max_length=254, required=False
-            )
-            if customer.email and "@" not in customer.email:
-                errors.add("email", _("Enter a valid e-mail address."))
+            customer.email = _clean_email(errors, changes["email"])
         if "work_unit" in changes:
             customer.work_unit = v.text(
                 errors, "work_unit", changes["work_unit"], max_length=200, required=False
@@ -280,7 +300,12 @@ PII_FIELDS = {"id_number": "id_number_cipher", "phone": "phone_cipher"}
 
 
 def customer_reveal_pii(
-    *, actor: Any, customer_id: int, field: str, channel: str = "console"
+    *,
+    actor: Any,
+    customer_id: int,
+    field: str,
+    channel: str = "console",
+    now: dt.datetime | None = None,
 ) -> str:
     """Return one protected value in full, for roles allowed to see it; every view is logged."""
     if field not in PII_FIELDS:
@@ -289,6 +314,7 @@ def customer_reveal_pii(
     require(actor, Cap.CUSTOMERS_VIEW_PII)
     value = decrypt(getattr(customer, PII_FIELDS[field]))
     PiiAccess.objects.create(
+        at=now or timezone.now(),
         actor=actor,
         community_id=customer.community_id,
         subject_type="customers.customer",
@@ -324,6 +350,7 @@ def occupancy_add(
     if customer.community.company_id != house.community.company_id:
         errors.add("house_id", _("The house belongs to another company."))
     errors.raise_if_any()
+    assert start is not None
     if end is None:
         if (
             role == OccupancyRole.OWNER
@@ -452,6 +479,8 @@ def contact_add(
         masked = local[:1] + "***@" + domain
     elif raw and kind == ContactKind.ADDRESS:
         masked = raw[:6] + "…"
+    elif raw and kind == ContactKind.WECHAT:
+        masked = raw[:2] + "***" + (raw[-2:] if len(raw) > 6 else "")
     errors.raise_if_any()
     with transaction.atomic():
         contact = ContactPoint.objects.create(
@@ -476,11 +505,16 @@ def customer_tags_set(*, actor: Any, customer_id: int, tag_ids: Iterable[int]) -
     """Replace a customer's classes and tags (R-CUS-2)."""
     require(actor, Cap.CUSTOMERS_MANAGE)
     customer = customer_get_for_user(actor, customer_id)
-    wanted = set(tag_ids)
+    try:
+        wanted = {int(tag_id) for tag_id in tag_ids}
+    except (TypeError, ValueError):
+        raise Invalid.field("tags", _("Unknown tag.")) from None
     tags = list(Tag.objects.filter(company_id=customer.community.company_id, id__in=wanted))
     if len(tags) != len(wanted):
         raise Invalid.field("tags", _("Unknown tag."))
     with transaction.atomic():
+        # Serialise concurrent edits of the same customer's tags.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
         before = sorted(customer.tags.values_list("code", flat=True))
         CustomerTag.objects.filter(customer=customer).exclude(tag_id__in=wanted).delete()
         existing = set(
@@ -525,21 +559,26 @@ def vehicle_add(
             "plate", _("Plate %(p)s is already registered in this community.") % {"p": plate}
         )
     errors.raise_if_any()
-    with transaction.atomic():
-        vehicle = Vehicle.objects.create(
-            community_id=customer.community_id,
-            customer=customer,
-            plate=plate,
-            description=description,
-            parking_space=parking_space,
-        )
-        audit_record(
-            actor=actor,
-            instance=vehicle,
-            action=AuditAction.CREATE,
-            community_id=customer.community_id,
-            after=snapshot(vehicle, ("customer", "plate", "description", "parking_space")),
-        )
+    try:
+        with transaction.atomic():
+            vehicle = Vehicle.objects.create(
+                community_id=customer.community_id,
+                customer=customer,
+                plate=plate,
+                description=description,
+                parking_space=parking_space,
+            )
+            audit_record(
+                actor=actor,
+                instance=vehicle,
+                action=AuditAction.CREATE,
+                community_id=customer.community_id,
+                after=snapshot(vehicle, ("customer", "plate", "description", "parking_space")),
+            )
+    except IntegrityError:
+        raise Invalid.field(
+            "plate", _("Plate %(p)s is already registered in this community.") % {"p": plate}
+        ) from None
     return vehicle
 
 
@@ -553,6 +592,15 @@ def note_add(*, actor: Any, customer_id: int, body: str, pinned: bool = False) -
     return Note.objects.create(customer=customer, author=actor, body=body, pinned=pinned)
 
 
+_EXTENSION_ALIASES = {"jpeg": "jpg", "jpe": "jpg"}
+_CHECKED_EXTENSIONS = frozenset({"pdf", "jpg", "png", "webp"})
+
+
+def _claimed_extension(filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return _EXTENSION_ALIASES.get(ext, ext)
+
+
 def document_upload(
     *,
     actor: Any,
@@ -562,6 +610,7 @@ def document_upload(
     customer_id: int | None = None,
     house_id: int | None = None,
     title: str = "",
+    now: dt.datetime | None = None,
 ) -> Document:
     """File a document in the household archive (R-CUS-4); type and size are checked by content."""
     require(actor, Cap.CUSTOMERS_ARCHIVE)
@@ -572,13 +621,28 @@ def document_upload(
     errors = ErrorCollector()
     doc_type = v.choice(errors, "doc_type", doc_type, DocumentType.choices)
     title = v.text(errors, "title", title, max_length=200, required=False)
+    checked: CheckedUpload | None = None
+    try:
+        checked = check_upload(upload, field="file")
+    except Invalid as exc:
+        for reason in exc.errors.get("file", []):
+            errors.add("file", reason)
+    claimed = _claimed_extension(filename)
+    if checked is not None and claimed in _CHECKED_EXTENSIONS and claimed != checked.extension:
+        # A name that promises one format over content of another is refused, not renamed.
+        errors.add(
+            "file",
+            _("The file is named .%(claimed)s but its content is %(actual)s.")
+            % {"claimed": claimed, "actual": checked.extension.upper()},
+        )
     errors.raise_if_any()
-    checked = check_upload(upload, field="file")
+    assert checked is not None
+    now = now or timezone.now()
     community_id = house.community_id if house else customer.community_id  # type: ignore[union-attr]
-    safe_name = (
-        "".join(ch for ch in filename if ch.isalnum() or ch in "._-")[-100:]
-        or f"file.{checked.extension}"
-    )
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    safe_stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_-")[-80:] or "file"
+    # The stored name carries the extension of the content, whatever the client called it.
+    safe_name = f"{safe_stem}.{checked.extension}"
     with transaction.atomic():
         document = Document(
             community_id=community_id,
@@ -591,6 +655,7 @@ def document_upload(
             size=checked.size,
             sha256=checked.sha256,
             uploaded_by=actor,
+            uploaded_at=now,
         )
         document.file.save(safe_name, File(upload), save=False)
         try:
@@ -613,6 +678,7 @@ def document_upload(
                 title=_("Filed: %(type)s") % {"type": document.get_doc_type_display()},
                 ref_type="customers.document",
                 ref_id=str(document.pk),
+                at=now,
             )
         except Exception:
             document.file.delete(save=False)

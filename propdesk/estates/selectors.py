@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import community_ids_for, user_can
@@ -21,7 +22,7 @@ def community_get_for_user(user: Any, community_id: int | str) -> Community:
     try:
         return Community.objects.get(id=int(community_id), id__in=_scope(user))
     except (Community.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such community.") from None
+        raise NotFound(_("No such community.")) from None
 
 
 def buildings_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[Building]:
@@ -41,7 +42,7 @@ def building_get_for_user(user: Any, building_id: int | str) -> Building:
             id=int(building_id), community_id__in=_scope(user)
         )
     except (Building.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such building.") from None
+        raise NotFound(_("No such building.")) from None
 
 
 def houses_visible_to(
@@ -70,7 +71,7 @@ def house_get_for_user(user: Any, house_id: int | str) -> House:
             id=int(house_id), community_id__in=_scope(user)
         )
     except (House.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such house.") from None
+        raise NotFound(_("No such house.")) from None
 
 
 def meters_of_house(house: House) -> list[Meter]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import require
+from propdesk.accounts.selectors import community_ids_for, forget_scope_cache, require
 from propdesk.core import validation as v
 from propdesk.core.audit import audit_record, snapshot
-from propdesk.core.errors import ErrorCollector, Invalid
+from propdesk.core.errors import ErrorCollector, Invalid, NotFound
 from propdesk.core.models import AuditAction
 
 from .models import (
@@ -60,8 +61,8 @@ def community_create(
 ) -> Community:
     """Create a community of a company (company administrators)."""
     require(actor, Cap.STAFF_MANAGE)
-    import zoneinfo
-
+    if not actor.is_superuser and company.pk != actor.company_id:
+        raise NotFound(_("No such company."))
     errors = ErrorCollector()
     code = v.text(errors, "code", code, max_length=32)
     name = v.text(errors, "name", name, max_length=200)
@@ -71,17 +72,22 @@ def community_create(
     if code and Community.objects.filter(code=code).exists():
         errors.add("code", _("A community with this code already exists."))
     errors.raise_if_any()
-    with transaction.atomic():
-        community = Community.objects.create(
-            company=company, code=code, name=name, address=address, time_zone=time_zone
-        )
-        audit_record(
-            actor=actor,
-            instance=community,
-            action=AuditAction.CREATE,
-            community_id=community.id,
-            after=snapshot(community, ("code", "name", "address", "time_zone")),
-        )
+    try:
+        with transaction.atomic():
+            community = Community.objects.create(
+                company=company, code=code, name=name, address=address, time_zone=time_zone
+            )
+            audit_record(
+                actor=actor,
+                instance=community,
+                action=AuditAction.CREATE,
+                community_id=community.id,
+                after=snapshot(community, ("code", "name", "address", "time_zone")),
+            )
+    except IntegrityError:
+        raise Invalid.field("code", _("A community with this code already exists.")) from None
+    # The actor's cached scope predates the new community.
+    forget_scope_cache(actor)
     return community
 
 
@@ -114,22 +120,27 @@ def building_create(
     if code and Building.objects.filter(community=community, code=code).exists():
         errors.add("code", _("This community already has a building %(code)s.") % {"code": code})
     errors.raise_if_any()
-    with transaction.atomic():
-        building = Building.objects.create(
-            community=community,
-            code=code,
-            name=name,
-            floors=floors_n or 1,
-            basement_floors=basement_n or 0,
-            units=units_n or 1,
-        )
-        audit_record(
-            actor=actor,
-            instance=building,
-            action=AuditAction.CREATE,
-            community_id=community.id,
-            after=snapshot(building, ("code", "name", "floors", "basement_floors", "units")),
-        )
+    try:
+        with transaction.atomic():
+            building = Building.objects.create(
+                community=community,
+                code=code,
+                name=name,
+                floors=floors_n or 1,
+                basement_floors=basement_n or 0,
+                units=units_n or 1,
+            )
+            audit_record(
+                actor=actor,
+                instance=building,
+                action=AuditAction.CREATE,
+                community_id=community.id,
+                after=snapshot(building, ("code", "name", "floors", "basement_floors", "units")),
+            )
+    except IntegrityError:
+        raise Invalid.field(
+            "code", _("This community already has a building %(code)s.") % {"code": code}
+        ) from None
     return building
 
 
@@ -158,6 +169,10 @@ def _validate_house(
         "status": v.choice(errors, "status", status, HouseStatus.choices),
         "handover_date": v.date(errors, "handover_date", handover_date, required=False),
     }
+    if data["floor"] == 0:
+        errors.add(
+            "floor", _("There is no floor 0: floors above ground start at 1, basements at -1.")
+        )
     for field in ("unit", "room"):
         if "-" in data[field]:
             errors.add(field, _("May not contain “-”; it separates the parts of a house label."))
@@ -196,12 +211,16 @@ def house_create(
         status=status,
         handover_date=handover_date,
     )
-    errors.raise_if_any()
     label = house_label(building_code=building.code, unit=data["unit"], room=data["room"])
-    if House.objects.filter(community_id=building.community_id, label=label).exists():
-        raise Invalid.field(
+    if (
+        data["room"]
+        and "room" not in errors.errors
+        and House.objects.filter(community_id=building.community_id, label=label).exists()
+    ):
+        errors.add(
             "room", _("House %(label)s already exists in this community.") % {"label": label}
         )
+    errors.raise_if_any()
     try:
         with transaction.atomic():
             house = House.objects.create(
@@ -268,21 +287,26 @@ def meter_add(
     ):
         errors.add("serial", _("A meter with this number already exists in this community."))
     errors.raise_if_any()
-    with transaction.atomic():
-        meter = Meter.objects.create(
-            community_id=house.community_id,
-            house=house,
-            kind=kind,
-            serial=serial,
-            installed_on=installed,
-        )
-        audit_record(
-            actor=actor,
-            instance=meter,
-            action=AuditAction.CREATE,
-            community_id=house.community_id,
-            after=snapshot(meter, ("house", "kind", "serial", "installed_on")),
-        )
+    try:
+        with transaction.atomic():
+            meter = Meter.objects.create(
+                community_id=house.community_id,
+                house=house,
+                kind=kind,
+                serial=serial,
+                installed_on=installed,
+            )
+            audit_record(
+                actor=actor,
+                instance=meter,
+                action=AuditAction.CREATE,
+                community_id=house.community_id,
+                after=snapshot(meter, ("house", "kind", "serial", "installed_on")),
+            )
+    except IntegrityError:
+        raise Invalid.field(
+            "serial", _("A meter with this number already exists in this community.")
+        ) from None
     return meter
 
 
@@ -296,8 +320,6 @@ def meter_reading_record(
     now: dt.datetime | None = None,
 ) -> MeterReading:
     """Record a dated reading; it may not go below the previous one nor be in the future."""
-    from propdesk.accounts.selectors import community_ids_for
-
     require(actor, Cap.ESTATES_VIEW)
     now = now or timezone.now()
     errors = ErrorCollector()
@@ -307,36 +329,44 @@ def meter_reading_record(
     errors.raise_if_any()
     assert day is not None
     assert number is not None
-    with transaction.atomic():
-        meter = (
-            Meter.objects.select_for_update()
-            .filter(id=meter_id, community_id__in=community_ids_for(actor))
-            .first()
-        )
-        if meter is None:
-            from propdesk.core.errors import NotFound
-
-            raise NotFound(_("No such meter."))
-        if day > timezone.localdate(now):
-            errors.add("read_on", _("A reading cannot be dated in the future."))
-        previous = meter.readings.filter(read_on__lt=day).order_by("-read_on").first()
-        if previous and number < previous.value:
-            errors.add(
-                "value",
-                _("Lower than the previous reading %(v)s on %(d)s.")
-                % {"v": previous.value, "d": previous.read_on},
+    try:
+        with transaction.atomic():
+            meter = (
+                Meter.objects.select_for_update()
+                .select_related("community")
+                .filter(id=meter_id, community_id__in=community_ids_for(actor))
+                .first()
             )
-        later = meter.readings.filter(read_on__gt=day).order_by("read_on").first()
-        if later and number > later.value:
-            errors.add(
-                "value",
-                _("Higher than the later reading %(v)s on %(d)s.")
-                % {"v": later.value, "d": later.read_on},
+            if meter is None:
+                raise NotFound(_("No such meter."))
+            # "The future" is judged by the community's calendar, not the server's.
+            if day > now.astimezone(meter.community.tzinfo).date():
+                errors.add("read_on", _("A reading cannot be dated in the future."))
+            previous = meter.readings.filter(read_on__lt=day).order_by("-read_on").first()
+            if previous and number < previous.value:
+                errors.add(
+                    "value",
+                    _("Lower than the previous reading %(v)s on %(d)s.")
+                    % {"v": previous.value, "d": previous.read_on},
+                )
+            later = meter.readings.filter(read_on__gt=day).order_by("read_on").first()
+            if later and number > later.value:
+                errors.add(
+                    "value",
+                    _("Higher than the later reading %(v)s on %(d)s.")
+                    % {"v": later.value, "d": later.read_on},
+                )
+            if meter.readings.filter(read_on=day).exists():
+                errors.add("read_on", _("This meter already has a reading on that day."))
+            errors.raise_if_any()
+            reading = MeterReading.objects.create(
+                meter=meter,
+                read_on=day,
+                value=number,
+                note=note,
+                recorded_by=actor,
+                recorded_at=now,
             )
-        if meter.readings.filter(read_on=day).exists():
-            errors.add("read_on", _("This meter already has a reading on that day."))
-        errors.raise_if_any()
-        reading = MeterReading.objects.create(
-            meter=meter, read_on=day, value=number, note=note, recorded_by=actor, recorded_at=now
-        )
+    except IntegrityError:
+        raise Invalid.field("read_on", _("This meter already has a reading on that day.")) from None
     return reading

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from .models import AuditAction, AuditEvent
 
@@ -45,6 +46,7 @@ def audit_record(
     after: dict[str, Any] | None = None,
     community_id: int | None = None,
     note: str = "",
+    at: dt.datetime | None = None,
 ) -> AuditEvent | None:
     """Append an audit event; for updates, only fields whose value changed are kept.
 
@@ -62,6 +64,7 @@ def audit_record(
         changes = {k: [v, None] for k, v in before.items()}
     user = actor if getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
+        at=at or timezone.now(),
         actor=user,
         actor_label=(user.get_full_name() or user.get_username()) if user else "system",
         community_id=community_id,

@@ -160,7 +160,11 @@ def _validate_house(
         "unit": v.text(errors, "unit", unit, max_length=8, required=False),
         "room": v.text(errors, "room", room, max_length=16),
         "floor": v.integer(
-            errors, "floor", floor, minimum=-building.basement_floors, maximum=building.floors
+            errors,
+            "floor",
+            floor,
+            minimum=-building.basement_floors if building.basement_floors else 1,
+            maximum=building.floors,
         ),
         "area": v.decimal(
             errors, "area", area, minimum=Decimal(0), exclusive_minimum=True, maximum=MAX_AREA

@@ -2,7 +2,8 @@
 
 propdesk serve [--bind HOST:PORT] [--workers N]   web server (gunicorn + WhiteNoise)
 propdesk setup [--demo-if-empty]                  migrate, compile messages, optional demo data
-propdesk demo [--reset]                           load the demo community
+propdesk demo [--if-empty] [--reset [--yes]] [--print-logins]
+                                                  load the demo company (see `propdesk demo --help`)
 propdesk <any Django management command>          e.g. propdesk migrate, propdesk createsuperuser
 """
 

@@ -580,3 +580,79 @@ def test_other_domains_append_to_the_timeline_newest_first(cast):
     assert list(TimelineEntry.objects.filter(house=cast.house_a1)) == [second, first]
     with pytest.raises(ValueError, match="customer or a house"):
         timeline_append(community_id=cast.alpha.id, kind="x", title="x")
+
+
+# --- races: the database decides, the loser gets a field error, not a crash ----
+
+
+def test_lost_race_on_id_number_is_a_field_error_r_cus_1(cast, monkeypatch):
+    # Simulate the other desk inserting between our check and our insert.
+    monkeypatch.setattr("propdesk.customers.services._duplicate_id_error", lambda *a, **k: None)
+    before = row_counts()
+    with pytest.raises(Invalid) as exc:
+        customer_create(
+            actor=cast.desk_a,
+            community_id=cast.alpha.id,
+            name="李娜二",
+            id_type="prc_resident",
+            id_number=BOB_ID,
+        )
+    assert list(exc.value.errors) == ["id_number"]
+    assert row_counts() == before
+
+
+def test_lost_race_on_plate_is_a_field_error(cast, monkeypatch):
+    vehicle_add(actor=cast.desk_a, customer_id=cast.alice.id, plate="浙A12345")
+    from propdesk.customers import services
+    from propdesk.customers.models import Vehicle
+
+    real_filter = services.Vehicle.objects.filter
+
+    def no_duplicates_seen(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        return qs.none() if "plate" in kwargs else qs
+
+    monkeypatch.setattr(services.Vehicle.objects, "filter", no_duplicates_seen)
+    assert Vehicle.objects.count() == 1
+    with pytest.raises(Invalid) as exc:
+        vehicle_add(actor=cast.desk_a, customer_id=cast.bob.id, plate="浙A12345")
+    assert list(exc.value.errors) == ["plate"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_registering_one_id_at_once_one_wins_r_cus_1(cast, on_postgres, monkeypatch):
+    import threading
+
+    from django.db import connection as conn
+
+    from propdesk.customers.models import Customer
+
+    # Both pass the friendly pre-check before either inserts; the constraint decides.
+    barrier = threading.Barrier(2, timeout=10)
+    monkeypatch.setattr(
+        "propdesk.customers.services._duplicate_id_error", lambda *a, **k: barrier.wait()
+    )
+    outcomes: list[str] = []
+
+    def register(actor):
+        try:
+            customer_create(
+                actor=actor,
+                community_id=cast.alpha.id,
+                name="陈大卫",
+                id_type="prc_resident",
+                id_number=DAVID_ID,
+            )
+            outcomes.append("created")
+        except Invalid as exc:
+            outcomes.append(",".join(exc.errors))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=register, args=(a,)) for a in (cast.desk_a, cast.steward_a)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["created", "id_number"]
+    assert Customer.objects.filter(name="陈大卫").count() == 1

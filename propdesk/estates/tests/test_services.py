@@ -285,3 +285,36 @@ def test_reading_of_another_communitys_meter_is_not_found(cast, meter):
     with pytest.raises(Forbidden):
         read(cast, meter, "2026-11-01", "10", actor=cast.owner_alice)
     assert not meter.readings.exists()
+
+
+def test_lost_race_on_house_label_is_a_room_error(cast, monkeypatch):
+    from propdesk.estates import services
+
+    real_filter = services.House.objects.filter
+
+    def no_duplicates_seen(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        return qs.none() if "label" in kwargs else qs
+
+    monkeypatch.setattr(services.House.objects, "filter", no_duplicates_seen)
+    before = row_counts()
+    with pytest.raises(Invalid) as exc:
+        house_create(
+            actor=cast.director_a, building_id=cast.building_a.id, unit="1", room="101", floor=1,
+            area="80",
+        )  # fmt: skip
+    assert list(exc.value.errors) == ["room"]
+    assert row_counts() == before
+
+
+def test_lost_race_on_meter_reading_day_is_a_read_on_error(cast, meter, monkeypatch):
+    read(cast, meter, "2026-11-01", "10")
+    from propdesk.estates import services
+
+    # The checks see the meter as it was before another transaction's reading.
+    monkeypatch.setattr(
+        services.Meter, "readings", property(lambda self: services.MeterReading.objects.none())
+    )
+    with pytest.raises(Invalid) as exc:
+        read(cast, meter, "2026-11-01", "11")
+    assert list(exc.value.errors) == ["read_on"]

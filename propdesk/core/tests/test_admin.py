@@ -26,6 +26,9 @@ def root(cast):
 @pytest.fixture
 def admin_client(client, root):
     client.force_login(root)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = (
+        "en"  # LocaleMiddleware picks the language per request
+    )
     with translation.override("en"):
         yield client
 

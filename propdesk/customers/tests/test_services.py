@@ -656,3 +656,23 @@ def test_two_desks_registering_one_id_at_once_one_wins_r_cus_1(cast, on_postgres
         t.join()
     assert sorted(outcomes) == ["created", "id_number"]
     assert Customer.objects.filter(name="陈大卫").count() == 1
+
+
+def test_id_and_phone_refusals_speak_the_users_language(cast):
+    from pathlib import Path
+
+    import propdesk
+
+    if not (Path(propdesk.__file__).parent / "core/locale/zh_Hans/LC_MESSAGES/django.mo").exists():
+        pytest.skip("translations not compiled (scripts/bootstrap runs compilemessages)")
+    with translation.override("zh-hans"), pytest.raises(Invalid) as exc:
+        customer_create(
+            actor=cast.desk_a,
+            community_id=cast.alpha.id,
+            name="陈大卫",
+            id_type="prc_resident",
+            id_number="110105198506150015",
+            phone="12345",
+        )
+    assert exc.value.errors["id_number"] == ["身份证号码的校验码错误。"]
+    assert exc.value.errors["phone"] == ["此电话号码不存在。"]

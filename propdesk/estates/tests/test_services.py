@@ -318,3 +318,25 @@ def test_lost_race_on_meter_reading_day_is_a_read_on_error(cast, meter, monkeypa
     with pytest.raises(Invalid) as exc:
         read(cast, meter, "2026-11-01", "11")
     assert list(exc.value.errors) == ["read_on"]
+
+
+def _catalogue_compiled(app: str) -> bool:
+    from pathlib import Path
+
+    import propdesk
+
+    mo = Path(propdesk.__file__).parent / app / "locale/zh_Hans/LC_MESSAGES/django.mo"
+    return mo.exists()
+
+
+def test_refusals_speak_the_users_language(cast):
+    if not _catalogue_compiled("estates"):
+        pytest.skip("translations not compiled (scripts/bootstrap runs compilemessages)")
+    with translation.override("zh-hans"), pytest.raises(Invalid) as exc:
+        house_create(
+            actor=cast.director_a, building_id=cast.building_a.id, unit="1", room="101", floor=0,
+            area="1.234",
+        )  # fmt: skip
+    assert str(exc.value.errors["room"][0]) == "本小区已有房号 1-1-101。"
+    assert str(exc.value.errors["area"][0]) == "最多保留 2 位小数。"
+    assert str(exc.value.errors["floor"][0]) == "不能小于 1。"

@@ -196,7 +196,7 @@ class Command(BaseCommand):
                 "house", "community"
             )
             houses = ", ".join(sorted(f"{o.community.name} {o.house.label}" for o in current))
-            rows.append((owner.username, customer.name, "owner (portal)", "", houses))
+            rows.append((owner.username, customer.name, str(UserKind.OWNER.label), "", houses))
         widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("PropDesk demo logins"))

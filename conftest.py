@@ -21,3 +21,10 @@ def on_postgres(db):
             "needs PostgreSQL row locks; SQLite serialises writers so there is no race to test"
         )
     return True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast creates eight logins per test; PBKDF2 at production strength would
+    # spend most of the suite hashing. Hash strength is not what these tests check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,11 +2,25 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "console"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("", TemplateView.as_view(template_name="console/home.html"), name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="console/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("community/", views.switch_community, name="switch-community"),
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/reveal/<str:field>/", views.customer_reveal, name="customer-reveal"),
+    path("houses/", views.house_list, name="house-list"),
+    path("houses/<int:pk>/", views.house_detail, name="house-detail"),
 ]

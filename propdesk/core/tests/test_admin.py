@@ -4,6 +4,7 @@ read-only, logs read-only (R-CUS-3)."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -26,9 +27,8 @@ def root(cast):
 @pytest.fixture
 def admin_client(client, root):
     client.force_login(root)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = (
-        "en"  # LocaleMiddleware picks the language per request
-    )
+    # Staff screens follow the language switch (cookie), not Accept-Language.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield client
 

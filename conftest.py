@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+pytest_plugins = ["propdesk.testing.browser"]
+
 
 @pytest.fixture
 def cast(db):

@@ -14,7 +14,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from propdesk.accounts.models import UserKind
-from propdesk.accounts.selectors import SESSION_COMMUNITY_KEY, community_ids_for, current_community
+from propdesk.accounts.roles import Cap
+from propdesk.accounts.selectors import (
+    SESSION_COMMUNITY_KEY,
+    community_ids_for,
+    current_community,
+    user_can,
+)
+from propdesk.core.audit import audit_trail
 from propdesk.core.errors import Forbidden, NotFound
 from propdesk.customers.selectors import (
     customer_360,
@@ -132,5 +139,6 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "occupants": house_occupants(house),
             "meters": meters_of_house(house),
             "timeline": house_timeline(house),
+            "audit": audit_trail(house, limit=30) if user_can(request.user, Cap.AUDIT_VIEW) else [],
         },
     )

@@ -97,3 +97,16 @@ def test_pages_render_in_chinese_by_default_and_english_on_request(client, cast)
     en = client.get(reverse("console:house-list")).content.decode()
     assert "Houses" in en
     assert "房屋" not in en
+
+
+def test_house_page_shows_audit_trail_to_supervisors_only(client, cast):
+    from propdesk.estates.services import house_update
+
+    house_update(actor=cast.admin, house_id=cast.house_a1.pk, status="vacant")
+    login(client, cast.director_a)
+    page = client.get(reverse("console:house-detail", args=[cast.house_a1.pk])).content.decode()
+    assert "occupied → vacant" in page
+    client.logout()
+    login(client, cast.desk_a)
+    page = client.get(reverse("console:house-detail", args=[cast.house_a1.pk])).content.decode()
+    assert "occupied → vacant" not in page

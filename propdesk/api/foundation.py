@@ -124,6 +124,12 @@ class OccupancySerializer(serializers.ModelSerializer[Occupancy]):
         read_only_fields = ["community"]
 
 
+def _int_param(params: Any, name: str) -> int | None:
+    """A numeric filter from the query string; anything else means "no filter"."""
+    raw = params.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
 class StaffViewSet(viewsets.GenericViewSet[Any]):
     permission_classes = [IsStaff]
 
@@ -152,8 +158,8 @@ class HouseViewSet(mixins.ListModelMixin, StaffViewSet):
         p = self.request.query_params
         return houses_visible_to(
             self.request.user,
-            community_id=int(p["community"]) if p.get("community", "").isdigit() else None,
-            building_id=int(p["building"]) if p.get("building", "").isdigit() else None,
+            community_id=_int_param(p, "community"),
+            building_id=_int_param(p, "building"),
             status=p.get("status") or None,
             query=p.get("label") or None,
         )
@@ -186,7 +192,7 @@ class CustomerViewSet(mixins.ListModelMixin, StaffViewSet):
         p = self.request.query_params
         return customers_visible_to(
             self.request.user,
-            community_id=int(p["community"]) if p.get("community", "").isdigit() else None,
+            community_id=_int_param(p, "community"),
             query=p.get("q") or None,
         )
 
@@ -235,8 +241,8 @@ class OccupancyViewSet(mixins.ListModelMixin, StaffViewSet):
         p = self.request.query_params
         return occupancies_visible_to(
             self.request.user,
-            house_id=int(p["house"]) if p.get("house", "").isdigit() else None,
-            customer_id=int(p["customer"]) if p.get("customer", "").isdigit() else None,
+            house_id=_int_param(p, "house"),
+            customer_id=_int_param(p, "customer"),
         )
 
     @extend_schema(request=OccupancySerializer, responses=OccupancySerializer)

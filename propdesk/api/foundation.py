@@ -130,6 +130,16 @@ def _int_param(params: Any, name: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def _required_int(data: Any, name: str) -> int:
+    """An id from the request body; anything else is a 400 naming the field, not a 500."""
+    from propdesk.core.errors import Invalid
+
+    raw = str(data.get(name, "")).strip()
+    if not raw.isdigit():
+        raise Invalid.field(name, "Enter a whole number.")
+    return int(raw)
+
+
 class StaffViewSet(viewsets.GenericViewSet[Any]):
     permission_classes = [IsStaff]
 
@@ -250,8 +260,8 @@ class OccupancyViewSet(mixins.ListModelMixin, StaffViewSet):
         raw = request.data
         occupancy = occupancy_add(
             actor=request.user,
-            customer_id=int(raw.get("customer") or 0),
-            house_id=int(raw.get("house") or 0),
+            customer_id=_required_int(raw, "customer"),
+            house_id=_required_int(raw, "house"),
             role=str(raw.get("role", "")),
             start_date=str(raw.get("start_date", "")),
             end_date=raw.get("end_date") or None,

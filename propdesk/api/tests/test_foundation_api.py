@@ -151,3 +151,13 @@ def test_docs_are_served_without_a_cdn(client):
 def test_list_query_count_is_bounded(cast, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         assert as_user(cast.desk_a).get("/api/customers/").status_code == 200
+
+
+def test_occupancy_with_non_numeric_ids_is_400_naming_the_field(cast):
+    response = as_user(cast.desk_a).post(
+        "/api/occupancies/",
+        {"customer": "abc", "house": cast.house_a1.id, "role": "tenant"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "customer"

@@ -41,6 +41,28 @@ class Cap:
     CUSTOMERS_ARCHIVE = "customers.archive"
     STAFF_MANAGE = "accounts.manage_staff"
     AUDIT_VIEW = "core.view_audit"
+    # Service desk (issue 4) and deadlines (issue 5)
+    CASES_VIEW = "servicedesk.view"
+    CASES_INTAKE = "servicedesk.intake"
+    CASES_DISPATCH = "servicedesk.dispatch"
+    CASES_WORK = "servicedesk.work"
+    CASES_HANDLE = "servicedesk.handle"
+    CASES_RETURN_VISIT = "servicedesk.return_visit"
+    CASES_CONFIGURE = "servicedesk.configure"
+    SLA_CONFIGURE = "sla.configure"
+    NOTIFY_VIEW = "notify.view"
+    # Search, import and export (issue 3)
+    IMPORTS_RUN = "imports.run"
+    DATA_EXPORT = "imports.export"
+    # Billing (issue 6)
+    BILLING_VIEW = "billing.view"
+    BILLING_COLLECT = "billing.collect"
+    BILLING_MANAGE = "billing.manage"
+    BILLING_APPROVE = "billing.approve"
+    # Front desk (issue 7)
+    FRONTDESK_VIEW = "frontdesk.view"
+    FRONTDESK_OPERATE = "frontdesk.operate"
+    FRONTDESK_APPROVE = "frontdesk.approve"
 
 
 _ALL = {v for k, v in vars(Cap).items() if k.isupper()}
@@ -49,15 +71,39 @@ _DESK = {
     Cap.CUSTOMERS_VIEW,
     Cap.CUSTOMERS_MANAGE,
     Cap.CUSTOMERS_ARCHIVE,
+    Cap.CASES_VIEW,
+    Cap.CASES_INTAKE,
+    Cap.CASES_DISPATCH,
+    Cap.CASES_RETURN_VISIT,
+    Cap.NOTIFY_VIEW,
+    Cap.BILLING_VIEW,
+    Cap.FRONTDESK_VIEW,
+    Cap.FRONTDESK_OPERATE,
+    Cap.DATA_EXPORT,
 }
+_MANAGER = {
+    Cap.CUSTOMERS_VIEW_PII,
+    Cap.AUDIT_VIEW,
+    Cap.CASES_HANDLE,
+    Cap.CASES_CONFIGURE,
+    Cap.SLA_CONFIGURE,
+    Cap.FRONTDESK_APPROVE,
+    Cap.IMPORTS_RUN,
+    Cap.BILLING_APPROVE,
+}
+_FIELD = {Cap.ESTATES_VIEW, Cap.CUSTOMERS_VIEW, Cap.CASES_VIEW, Cap.CASES_WORK}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(_DESK),
     Role.STEWARD: frozenset(_DESK | {Cap.CUSTOMERS_VIEW_PII}),
-    Role.CS_SUPERVISOR: frozenset(_DESK | {Cap.CUSTOMERS_VIEW_PII, Cap.AUDIT_VIEW}),
-    Role.DEPARTMENT_HEAD: frozenset({Cap.ESTATES_VIEW, Cap.CUSTOMERS_VIEW}),
-    Role.TECHNICIAN: frozenset({Cap.ESTATES_VIEW, Cap.CUSTOMERS_VIEW}),
-    Role.CASHIER: frozenset({Cap.ESTATES_VIEW, Cap.CUSTOMERS_VIEW}),
-    Role.DIRECTOR: frozenset(_DESK | {Cap.CUSTOMERS_VIEW_PII, Cap.AUDIT_VIEW, Cap.ESTATES_MANAGE}),
+    Role.CS_SUPERVISOR: frozenset(_DESK | _MANAGER),
+    Role.DEPARTMENT_HEAD: frozenset(
+        _FIELD | {Cap.CASES_DISPATCH, Cap.CASES_HANDLE, Cap.FRONTDESK_VIEW, Cap.FRONTDESK_APPROVE}
+    ),
+    Role.TECHNICIAN: frozenset(_FIELD),
+    Role.CASHIER: frozenset(
+        {Cap.ESTATES_VIEW, Cap.CUSTOMERS_VIEW, Cap.BILLING_VIEW, Cap.BILLING_COLLECT}
+    ),
+    Role.DIRECTOR: frozenset(_DESK | _MANAGER | {Cap.ESTATES_MANAGE, Cap.BILLING_MANAGE}),
     Role.COMPANY_ADMIN: frozenset(_ALL),
 }

@@ -12,6 +12,13 @@ Two communities of one company, *Alpha* (A) and *Beta* (B):
 | admin       | company administrator (every community)                     |
 | owner_alice | owner account of customer Alice, house 1-1-101 in A        |
 | owner_bob   | owner account of customer Bob, house 1-1-102 in A          |
+| supervisor_a| customer-service supervisor of A (configures, approves)     |
+| maint_head_a| head of A's maintenance department (dispatches, handles)    |
+| tech_a2     | second technician of A's maintenance department             |
+| cashier_a   | cashier of A                                                 |
+
+Departments of A: `cs_dept_a` (customer service), `maint_dept_a` (maintenance),
+`security_dept_a` (security); `tech_a` and `tech_a2` belong to maintenance.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from propdesk.accounts.models import StaffScope, User, UserKind
-from propdesk.accounts.roles import Role
+from propdesk.accounts.models import Department, StaffScope, User, UserKind
+from propdesk.accounts.roles import DepartmentKind, Role
 from propdesk.customers.models import (
     Customer,
     CustomerKind,
@@ -60,6 +67,13 @@ class Cast:
     admin: User
     owner_alice: User
     owner_bob: User
+    supervisor_a: User
+    maint_head_a: User
+    tech_a2: User
+    cashier_a: User
+    cs_dept_a: Department
+    maint_dept_a: Department
+    security_dept_a: Department
 
 
 def _staff(
@@ -68,6 +82,7 @@ def _staff(
     *communities: Community,
     company: Company,
     all_communities: bool = False,
+    department: Department | None = None,
 ) -> User:
     user = User.objects.create_user(
         username=username,
@@ -77,6 +92,7 @@ def _staff(
         display_name=username,
         company=company,
         all_communities=all_communities,
+        department=department,
     )
     for community in communities:
         StaffScope.objects.create(user=user, community=community)
@@ -132,6 +148,13 @@ def make_cast() -> Cast:
     owner_bob = User.objects.create_user(username="bob", password=PASSWORD, kind=UserKind.OWNER)
     OwnerAccount.objects.create(user=owner_alice, customer=alice)
     OwnerAccount.objects.create(user=owner_bob, customer=bob)
+
+    def dept(kind: str, name: str) -> Department:
+        return Department.objects.create(company=company, community=alpha, kind=kind, name=name)
+
+    cs_dept_a = dept(DepartmentKind.CUSTOMER_SERVICE, "客服中心")
+    maint_dept_a = dept(DepartmentKind.MAINTENANCE, "工程维修部")
+    security_dept_a = dept(DepartmentKind.SECURITY, "秩序维护部")
     return Cast(
         company=company,
         alpha=alpha,
@@ -146,10 +169,21 @@ def make_cast() -> Cast:
         carol_b=carol_b,
         desk_a=_staff("desk_a", Role.FRONT_DESK, alpha, company=company),
         steward_a=_staff("steward_a", Role.STEWARD, alpha, company=company),
-        tech_a=_staff("tech_a", Role.TECHNICIAN, alpha, company=company),
+        tech_a=_staff("tech_a", Role.TECHNICIAN, alpha, company=company, department=maint_dept_a),
         director_a=_staff("director_a", Role.DIRECTOR, alpha, company=company),
         desk_b=_staff("desk_b", Role.FRONT_DESK, beta, company=company),
         admin=_staff("admin", Role.COMPANY_ADMIN, company=company, all_communities=True),
         owner_alice=owner_alice,
         owner_bob=owner_bob,
+        supervisor_a=_staff(
+            "supervisor_a", Role.CS_SUPERVISOR, alpha, company=company, department=cs_dept_a
+        ),
+        maint_head_a=_staff(
+            "maint_head_a", Role.DEPARTMENT_HEAD, alpha, company=company, department=maint_dept_a
+        ),
+        tech_a2=_staff("tech_a2", Role.TECHNICIAN, alpha, company=company, department=maint_dept_a),
+        cashier_a=_staff("cashier_a", Role.CASHIER, alpha, company=company),
+        cs_dept_a=cs_dept_a,
+        maint_dept_a=maint_dept_a,
+        security_dept_a=security_dept_a,
     )

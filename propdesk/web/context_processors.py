@@ -8,12 +8,27 @@ from django.http import HttpRequest
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    from propdesk.accounts.selectors import communities_visible_to, current_community
+    from django.urls import reverse
+
+    from propdesk.accounts.selectors import (
+        capabilities_of,
+        communities_visible_to,
+        current_community,
+    )
+    from propdesk.console.nav import NAV
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.kind != "staff":
         return {}
+    caps = capabilities_of(user)
+    path = request.path
+    nav = []
+    for item in NAV:
+        if item.capability in caps:
+            url = reverse(item.url_name)
+            nav.append({"label": item.label, "url": url, "active": path.startswith(url)})
     return {
         "shell_communities": communities_visible_to(user),
         "shell_community": current_community(request),
+        "shell_nav": nav,
     }

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from propdesk.accounts.models import Department, StaffScope, User
-from propdesk.accounts.roles import DepartmentKind, Role
+from propdesk.accounts.models import StaffScope, User
+from propdesk.accounts.roles import Role
 from propdesk.accounts.selectors import community_ids_for, staff_visible_to
 from propdesk.accounts.services import (
     staff_create,
@@ -34,9 +34,7 @@ def _english():
 
 @pytest.fixture
 def maintenance(cast):
-    return Department.objects.create(
-        company=cast.company, community=cast.alpha, kind=DepartmentKind.MAINTENANCE, name="工程部"
-    )
+    return cast.maint_dept_a
 
 
 def make_tech(cast, maintenance, **extra):

@@ -133,3 +133,32 @@ def choice(
     if cleaned not in allowed:
         errors.add(field, _("“%(value)s” is not one of the allowed choices.") % {"value": cleaned})
     return cleaned
+
+
+def moment(
+    errors: ErrorCollector,
+    field: str,
+    value: Any,
+    *,
+    tz: dt.tzinfo | None = None,
+    required: bool = True,
+) -> dt.datetime | None:
+    """An aware datetime from a datetime or an ISO 8601 string; naive values are read in `tz`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.add(field, _("This field is required."))
+        return None
+    parsed: dt.datetime | None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time())
+    else:
+        try:
+            parsed = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add(field, _("Enter a date and time such as 2026-05-01 14:30."))
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz or dt.UTC)
+    return parsed

@@ -1,0 +1,287 @@
+"""Permission-aware reads of cases, queues, return visits and summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from propdesk.accounts.roles import Cap
+from propdesk.accounts.selectors import capabilities_of, community_ids_for
+from propdesk.core.errors import NotFound
+
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    ReplyTemplate,
+    ReturnVisit,
+    ServiceItem,
+    VisitResult,
+)
+from .workflow import Transition, transitions_from
+
+QUEUES: dict[str, Any] = {
+    "open": gettext_lazy("All open"),
+    "mine": gettext_lazy("Mine"),
+    "department": gettext_lazy("My department"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "due_soon": gettext_lazy("Due soon"),
+    "overdue": gettext_lazy("Overdue"),
+    "awaiting_visit": gettext_lazy("Awaiting return visit"),
+    "on_hold": gettext_lazy("On hold"),
+    "all": gettext_lazy("All"),
+}
+DUE_SOON = dt.timedelta(hours=4)
+
+
+def cases_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[Case]:
+    """Cases of the communities the user serves, if they may see cases at all."""
+    if Cap.CASES_VIEW not in capabilities_of(user):
+        return Case.objects.none()
+    scope = community_ids_for(user)
+    if community_id is not None:
+        scope = [c for c in scope if c == community_id]
+    return Case.objects.filter(community_id__in=scope)
+
+
+def case_get_for_user(user: Any, case_id: int | str) -> Case:
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("No such case.")) from None
+    case = (
+        cases_visible_to(user)
+        .select_related(
+            "community",
+            "house",
+            "building",
+            "customer",
+            "category",
+            "category__parent",
+            "department",
+            "assignee",
+            "service_item",
+            "created_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    kind: str = ""
+    category_id: int | None = None
+    status: str = ""
+    building_id: int | None = None
+    assignee_id: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""
+
+
+def case_queue(
+    user: Any,
+    *,
+    queue: str = "open",
+    community_id: int | None = None,
+    filters: QueueFilters | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """A staff queue: one indexed filter per queue, then the list filters."""
+    now = now or timezone.now()
+    qs = cases_visible_to(user, community_id=community_id)
+    open_q = Q(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        qs = qs.filter(open_q, assignee_id=user.pk)
+    elif queue == "department":
+        department_id = getattr(user, "department_id", None)
+        qs = qs.filter(open_q, department_id=department_id) if department_id else qs.none()
+    elif queue == "unassigned":
+        qs = qs.filter(open_q, assignee__isnull=True)
+    elif queue == "due_soon":
+        qs = qs.filter(open_q, due_at__gte=now, due_at__lt=now + DUE_SOON)
+    elif queue == "overdue":
+        qs = qs.filter(open_q, due_at__lt=now)
+    elif queue == "awaiting_visit":
+        qs = qs.filter(
+            status__in=[CaseStatus.COMPLETED, CaseStatus.ANSWERED], kind__in=["repair", "complaint"]
+        )
+    elif queue == "on_hold":
+        qs = qs.filter(status=CaseStatus.ON_HOLD)
+    elif queue == "open":
+        qs = qs.filter(open_q)
+    f = filters or QueueFilters()
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.building_id:
+        qs = qs.filter(Q(building_id=f.building_id) | Q(house__building_id=f.building_id))
+    if f.assignee_id:
+        qs = qs.filter(assignee_id=f.assignee_id)
+    if f.received_from:
+        qs = qs.filter(received_at__date__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__date__lte=f.received_to)
+    if f.q:
+        qs = qs.filter(Q(number__iexact=f.q) | Q(title__icontains=f.q))
+    order = ["due_at", "-received_at"] if queue in {"due_soon", "overdue"} else ["-received_at"]
+    return qs.select_related("house", "building", "category", "assignee", "department").order_by(
+        *order, "-id"
+    )
+
+
+def allowed_transitions(user: Any, case: Case) -> list[Transition]:
+    """The transitions the table allows from the case's status that this user may perform."""
+    caps = capabilities_of(user)
+    out = []
+    for t in transitions_from(case.kind, case.status):
+        if not (t.capabilities & caps):
+            continue
+        if (
+            t.assignee_only_for_workers
+            and Cap.CASES_DISPATCH not in caps
+            and case.assignee_id != getattr(user, "pk", None)
+        ):
+            continue
+        out.append(t)
+    return out
+
+
+def case_events(case: Case, *, include_internal: bool = True) -> list[CaseEvent]:
+    qs = case.events.select_related("actor")
+    if not include_internal:
+        qs = qs.filter(is_public=True)
+    return list(qs)
+
+
+def case_return_visits(case: Case) -> list[ReturnVisit]:
+    return list(case.return_visits.select_related("visited_by"))
+
+
+def house_open_cases(user: Any, house_id: int, *, limit: int = 10) -> list[Case]:
+    """Open cases of a house, for the intake form (so duplicates are noticed)."""
+    return list(
+        cases_visible_to(user)
+        .filter(house_id=house_id, status__in=OPEN_STATUSES)
+        .select_related("category")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def house_recent_visits(user: Any, house_id: int, *, limit: int = 5) -> list[ReturnVisit]:
+    scope = community_ids_for(user)
+    return list(
+        ReturnVisit.objects.filter(
+            community_id__in=scope, case__house_id=house_id, visited_at__isnull=False
+        )
+        .select_related("case", "visited_by")
+        .order_by("-visited_at")[:limit]
+    )
+
+
+def return_visits_due(user: Any, *, community_id: int | None = None) -> QuerySet[ReturnVisit]:
+    scope = community_ids_for(user)
+    if community_id is not None:
+        scope = [c for c in scope if c == community_id]
+    return (
+        ReturnVisit.objects.filter(community_id__in=scope, visited_at__isnull=True)
+        .select_related("case", "case__house", "case__customer")
+        .order_by("due_at")
+    )
+
+
+def categories_for(company_id: int | None, *, kind: str | None = None) -> QuerySet[Category]:
+    qs = Category.objects.filter(Q(company__isnull=True) | Q(company_id=company_id), is_active=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("parent").order_by("kind", "parent_id", "sort", "code")
+
+
+def service_items_for(community: Any) -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.filter(
+        Q(community__isnull=True) | Q(community_id=community.pk),
+        company_id=community.company_id,
+        is_active=True,
+    ).order_by("code")
+
+
+def reply_templates_for(
+    company_id: int | None, *, kind: str = "", category_id: int | None = None
+) -> QuerySet[ReplyTemplate]:
+    """Unified reply wording (R-CMP-12): the category's own first, then the kind's, then general."""
+    qs = ReplyTemplate.objects.filter(
+        Q(company__isnull=True) | Q(company_id=company_id), is_active=True
+    )
+    if kind:
+        qs = qs.filter(Q(kind=kind) | Q(kind=""))
+    if category_id:
+        qs = qs.filter(Q(category_id=category_id) | Q(category__isnull=True))
+    else:
+        qs = qs.filter(category__isnull=True)
+    return qs.order_by("category_id", "title")
+
+
+@dataclass
+class VisitSummary:
+    """R-REP-8: the month's return visits of one community."""
+
+    year: int
+    month: int
+    due: int
+    done: int
+    on_time: int
+    rate: float
+    on_time_rate: float
+    satisfaction: dict[str, int]
+    average_rating: float | None
+    dissatisfaction: list[tuple[str, str]]
+
+
+def return_visit_summary(
+    user: Any, *, community_id: int, year: int, month: int, tz: dt.tzinfo | None = None
+) -> VisitSummary:
+    """Count due, done, done on time, rate and the reasons for dissatisfaction (R-REP-8)."""
+    if community_id not in community_ids_for(user) or Cap.CASES_VIEW not in capabilities_of(user):
+        raise NotFound(_("No such community."))
+    tz = tz or timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=tz)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    visits = list(
+        ReturnVisit.objects.filter(community_id=community_id, due_at__gte=start, due_at__lt=end)
+        .select_related("case")
+        .only("due_at", "visited_at", "result", "rating", "comment", "case__number")
+    )
+    done = [v for v in visits if v.visited_at is not None]
+    on_time = [v for v in done if v.visited_at is not None and v.visited_at <= v.due_at]
+    results = Counter(v.result for v in done)
+    ratings = [v.rating for v in done if v.rating]
+    return VisitSummary(
+        year=year,
+        month=month,
+        due=len(visits),
+        done=len(done),
+        on_time=len(on_time),
+        rate=round(len(done) / len(visits), 4) if visits else 0.0,
+        on_time_rate=round(len(on_time) / len(visits), 4) if visits else 0.0,
+        satisfaction={r: results.get(r, 0) for r in VisitResult.values},
+        average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
+        dissatisfaction=[
+            (v.case.number, v.comment) for v in done if v.result == VisitResult.UNSATISFIED
+        ],
+    )

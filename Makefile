@@ -26,8 +26,11 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench:          ## timed scenarios: not built yet (issue 3)
-	@echo "make bench: the benchmark harness is not built yet (issue 3 is open)." >&2; exit 2
+bench:          ## timed scenarios: BENCH_SCALE=full|small, BENCH_ONLY=substring; results in var/bench/ (docs/benchmarks.md)
+	scripts/bootstrap test
+	@case "$${BENCH_SCALE:-full}:$${BENCH_DATABASE_URL:-}" in full:*|*:postgres*) \
+	  pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start;; esac
+	$(BIN)/python -m benchmarks
 
 clean-db:       ## delete the embedded database (demo data is rebuilt by make run)
 	rm -f var/propdesk.sqlite3 var/propdesk.sqlite3-wal var/propdesk.sqlite3-shm

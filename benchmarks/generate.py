@@ -710,11 +710,29 @@ def _marker_write(
 
 
 def dataset_matches(params: Params, using: str = "default") -> bool:
+    """True when the marker has these parameters and the rows are still there."""
+    from propdesk.accounts.models import User
+    from propdesk.customers.models import Customer
+    from propdesk.estates.models import Community, House
+
     marker = marker_read(using)
+    if (
+        marker is None
+        or marker["state"] != "complete"
+        or marker["params"] != json.loads(params.as_json())
+    ):
+        return False
+    # A flushed or hand-edited database keeps the marker: check the edges of the data.
     return (
-        marker is not None
-        and marker["state"] == "complete"
-        and marker["params"] == json.loads(params.as_json())
+        Community.objects.using(using).count() == params.communities
+        and House.objects.using(using).filter(pk=params.houses).exists()
+        and not House.objects.using(using).filter(pk__gt=params.houses).exists()
+        and (
+            params.customers == 0
+            or Customer.objects.using(using).filter(pk=params.customers).exists()
+        )
+        and not Customer.objects.using(using).filter(pk__gt=params.customers).exists()
+        and User.objects.using(using).filter(username=BENCH_USERNAME).exists()
     )
 
 

@@ -177,6 +177,7 @@ def measure(sc: Scenario, ctx: Context) -> dict[str, Any]:
             rows = fn(0)
             seconds = time.perf_counter() - t0
             ms = round(seconds * 1000, 3)
+            base["_p50_s"] = seconds
             return _row(
                 sc.name,
                 ctx.dataset,
@@ -204,6 +205,7 @@ def measure(sc: Scenario, ctx: Context) -> dict[str, Any]:
         ctx.dataset,
         runs=runs,
         p50_ms=round(percentile(timings, 50) * 1000, 3),
+        _p50_s=percentile(timings, 50),
         p95_ms=round(percentile(timings, 95) * 1000, 3),
         p99_ms=round(percentile(timings, 99) * 1000, 3),
         throughput_per_s=round(runs / sum(timings), 1),
@@ -228,8 +230,10 @@ def run(
         measured[name] = measure(registry[name], ctx)
     for row in measured.values():
         floor = measured.get(row["floor"] or "")
-        if row["status"] == "ok" and floor and floor["status"] == "ok" and floor["p50_ms"]:
-            row["floor_ratio"] = round(row["p50_ms"] / floor["p50_ms"], 1)
+        if row["status"] == "ok" and floor and floor["status"] == "ok" and floor.get("_p50_s"):
+            row["floor_ratio"] = round(row.get("_p50_s", 0.0) / floor["_p50_s"], 1)
+    for row in measured.values():
+        row.pop("_p50_s", None)
     return [measured[n] for n in names]
 
 

@@ -32,10 +32,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, Forbidden):
         exc = exceptions.PermissionDenied(str(exc.message))
     elif isinstance(exc, Conflict):
-        return Response(
-            {"errors": [{"field": None, "code": exc.code, "message": str(exc.message)}]},
-            status=status.HTTP_409_CONFLICT,
-        )
+        item = {"field": None, "code": exc.code, "message": str(exc.message), **exc.details}
+        return Response({"errors": [item]}, status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, DomainError):
         return Response(
             {"errors": [{"field": None, "code": exc.code, "message": str(exc.message)}]},

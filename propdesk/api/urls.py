@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import foundation
+from . import foundation, servicedesk
 
 app_name = "api"
 
@@ -14,6 +14,8 @@ router.register("buildings", foundation.BuildingViewSet, basename="building")
 router.register("houses", foundation.HouseViewSet, basename="house")
 router.register("customers", foundation.CustomerViewSet, basename="customer")
 router.register("occupancies", foundation.OccupancyViewSet, basename="occupancy")
+router.register("cases", servicedesk.CaseViewSet, basename="case")
+router.register("return-visits", servicedesk.ReturnVisitViewSet, basename="return-visit")
 # Later domains register their viewsets here, one line each.
 
 urlpatterns = [

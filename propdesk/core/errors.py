@@ -17,9 +17,17 @@ class DomainError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str | Promise, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(str(message))
         self.message = message
+        # Machine-readable facts for clients, e.g. {"allowed": ["dispatch", "cancel"]}.
+        self.details = dict(details or {})
         if code:
             self.code = code
 

@@ -100,6 +100,7 @@ def _transition_for(case: Case, action: str) -> Transition:
             _("A %(kind)s case has no action “%(action)s”. Allowed now: %(allowed)s.")
             % {"kind": case.get_kind_display(), "action": action, "allowed": _allowed_names(case)},
             code="invalid_transition",
+            details={"allowed": [t.action for t in transitions_from(case.kind, case.status)]},
         )
     if case.status not in t.sources:
         raise Conflict(
@@ -113,6 +114,7 @@ def _transition_for(case: Case, action: str) -> Transition:
                 "allowed": _allowed_names(case),
             },
             code="invalid_transition",
+            details={"allowed": [t.action for t in transitions_from(case.kind, case.status)]},
         )
     return t
 
@@ -714,6 +716,7 @@ def case_hold(
     *, actor: Any, case_id: int | str, reason: str, now: dt.datetime | None = None
 ) -> Case:
     """Put the work on hold (waiting for parts or the customer); deadlines pause."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     reason = v.text(errors, "reason", reason, max_length=500)
     errors.raise_if_any()
@@ -760,7 +763,13 @@ def _materials(
     errors: ErrorCollector, raw: Iterable[Mapping[str, Any]] | None
 ) -> list[CaseMaterial]:
     out: list[CaseMaterial] = []
+    if raw is not None and not isinstance(raw, list | tuple):
+        errors.add("materials", _("Give the materials as a list of lines."))
+        return out
     for i, row in enumerate(raw or []):
+        if not isinstance(row, Mapping):
+            errors.add(f"materials[{i}]", _("Give the material's name and quantity."))
+            continue
         prefix = f"materials[{i}]"
         name = v.text(errors, f"{prefix}.name", row.get("name"), max_length=100)
         qty = v.decimal(
@@ -1073,6 +1082,7 @@ def complaint_resolve(
 ) -> Case:
     """Record how a complaint was handled: valid or not (R-CMP-9), causes by 人机料法环,
     responsibility and remedy (R-CMP-10). An invalid complaint still gets an answer."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     judgement = v.choice(errors, "judgement", judgement, Judgement.choices)
     result = v.text(errors, "result", result, max_length=4000)
@@ -1080,7 +1090,9 @@ def complaint_resolve(
         errors, "cause_analysis", cause_analysis, max_length=4000, required=False
     )
     remedy = v.text(errors, "remedy", remedy, max_length=4000, required=False)
-    factors = list(dict.fromkeys(cause_factors or []))
+    if isinstance(cause_factors, str):
+        cause_factors = [cause_factors]
+    factors = [str(f) for f in dict.fromkeys(cause_factors or []) if not isinstance(f, list | dict)]
     bad = [f for f in factors if f not in CauseFactor.values]
     if bad:
         errors.add("cause_factors", _("Unknown factor: %(f)s.") % {"f": ", ".join(bad)})
@@ -1166,6 +1178,7 @@ def case_answer(
     *, actor: Any, case_id: int | str, answer: str, now: dt.datetime | None = None
 ) -> Case:
     """Answer an inquiry, praise or suggestion (a reply the customer sees)."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     answer = v.text(errors, "answer", answer, max_length=4000)
     errors.raise_if_any()
@@ -1275,6 +1288,7 @@ def case_cancel(
     *, actor: Any, case_id: int | str, reason: str, now: dt.datetime | None = None
 ) -> Case:
     """Cancel with a reason."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     reason = v.text(errors, "reason", reason, max_length=500)
     errors.raise_if_any()
@@ -1285,6 +1299,7 @@ def case_reopen(
     *, actor: Any, case_id: int | str, reason: str, now: dt.datetime | None = None
 ) -> Case:
     """Reopen a closed or cancelled case with a reason."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     reason = v.text(errors, "reason", reason, max_length=500)
     errors.raise_if_any()
@@ -1323,6 +1338,7 @@ def paid_service_rework(
     *, actor: Any, case_id: int | str, reason: str, now: dt.datetime | None = None
 ) -> Case:
     """The customer does not accept the work; it goes back to the technician."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     errors = ErrorCollector()
     reason = v.text(errors, "reason", reason, max_length=500)
     errors.raise_if_any()
@@ -1348,6 +1364,7 @@ def case_note_add(
     now: dt.datetime | None = None,
 ) -> CaseEvent:
     """Add an internal note, or a reply the customer sees (a reply counts as the clear answer of R-REP-7)."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     now = _now(now)
     errors = ErrorCollector()
     text = v.text(errors, "text", text, max_length=4000)
@@ -1376,6 +1393,7 @@ def case_immediate_action_record(
     *, actor: Any, case_id: int | str, action_taken: str, now: dt.datetime | None = None
 ) -> Case:
     """Record what was done at once to stop the damage (R-CMP-5)."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     now = _now(now)
     errors = ErrorCollector()
     action_taken = v.text(errors, "immediate_action", action_taken, max_length=2000)
@@ -1404,6 +1422,7 @@ def case_attachment_add(
     now: dt.datetime | None = None,
 ) -> CaseAttachment:
     """Attach a photo (JPEG/PNG/WebP) or a PDF; type checked by content, size limited."""
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
     now = _now(now)
     errors = ErrorCollector()
     kind = v.choice(errors, "kind", kind, AttachmentKind.choices)

@@ -245,6 +245,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get their own schema names.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "propdesk.servicedesk.models.CaseKind",
+        "CaseStatusEnum": "propdesk.servicedesk.models.CaseStatus",
+        "CaseChannelEnum": "propdesk.servicedesk.models.Channel",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

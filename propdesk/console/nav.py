@@ -23,6 +23,10 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem(_("New case"), "console:servicedesk:intake", Cap.CASES_INTAKE),
+    NavItem(_("Cases"), "console:servicedesk:queue", Cap.CASES_VIEW),
+    NavItem(_("My jobs"), "console:servicedesk:jobs", Cap.CASES_WORK),
+    NavItem(_("Return visits"), "console:servicedesk:visits", Cap.CASES_RETURN_VISIT),
     NavItem(_("Customers"), "console:customer-list", Cap.CUSTOMERS_VIEW),
     NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
 ]

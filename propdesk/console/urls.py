@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("customers/<int:pk>/reveal/<str:field>/", views.customer_reveal, name="customer-reveal"),
     path("houses/", views.house_list, name="house-list"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
+    path("cases/", include("propdesk.console.servicedesk.urls")),
 ]

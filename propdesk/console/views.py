@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -35,12 +35,12 @@ from propdesk.estates.models import HouseStatus
 from propdesk.estates.selectors import house_get_for_user, houses_visible_to, meters_of_house
 
 
-def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Login required, staff only; domain NotFound/Forbidden become 404/403."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request.user, "kind", None) != UserKind.STAFF:
             raise PermissionDenied
         try:

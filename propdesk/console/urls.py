@@ -24,4 +24,5 @@ urlpatterns = [
     path("houses/", views.house_list, name="house-list"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
     path("cases/", include("propdesk.console.servicedesk.urls")),
+    path("outbox/", include("propdesk.console.notify.urls")),
 ]

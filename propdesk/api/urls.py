@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import foundation, servicedesk
+from . import foundation, notify, servicedesk
 
 app_name = "api"
 
@@ -16,6 +16,7 @@ router.register("customers", foundation.CustomerViewSet, basename="customer")
 router.register("occupancies", foundation.OccupancyViewSet, basename="occupancy")
 router.register("cases", servicedesk.CaseViewSet, basename="case")
 router.register("return-visits", servicedesk.ReturnVisitViewSet, basename="return-visit")
+router.register("outbox", notify.OutboxViewSet, basename="outbox")
 # Later domains register their viewsets here, one line each.
 
 urlpatterns = [

@@ -29,4 +29,5 @@ NAV: list[NavItem] = [
     NavItem(_("Return visits"), "console:servicedesk:visits", Cap.CASES_RETURN_VISIT),
     NavItem(_("Customers"), "console:customer-list", Cap.CUSTOMERS_VIEW),
     NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
+    NavItem(_("Outbox"), "console:notify:outbox", Cap.NOTIFY_VIEW),
 ]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseKind(models.TextChoices):
@@ -98,11 +99,11 @@ class Responsibility(models.TextChoices):
 class CauseFactor(models.TextChoices):
     """The five factors 人机料法环 (R-CMP-10)."""
 
-    PEOPLE = "people", _("People")
-    MACHINES = "machines", _("Machines")
-    MATERIALS = "materials", _("Materials")
-    METHODS = "methods", _("Methods")
-    ENVIRONMENT = "environment", _("Environment")
+    PEOPLE = "people", pgettext_lazy("cause factor", "People")
+    MACHINES = "machines", pgettext_lazy("cause factor", "Machines")
+    MATERIALS = "materials", pgettext_lazy("cause factor", "Materials")
+    METHODS = "methods", pgettext_lazy("cause factor", "Methods")
+    ENVIRONMENT = "environment", pgettext_lazy("cause factor", "Environment")
 
 
 class SignoffKind(models.TextChoices):

@@ -177,7 +177,7 @@ def build(ctx: Any) -> None:
                     body=m.body,
                     ref_type=m.ref_type,
                     ref_id=m.ref_id,
-                    created_at=m.sent_at,
+                    created_at=m.sent_at or m.created_at,
                 )
             )
         elif m.channel == Channel.STAFF:
@@ -190,7 +190,7 @@ def build(ctx: Any) -> None:
                     body=m.body,
                     ref_type=m.ref_type,
                     ref_id=m.ref_id,
-                    created_at=m.sent_at,
+                    created_at=m.sent_at or m.created_at,
                 )
             )
     PortalMessage.objects.bulk_create(inbox)

@@ -9,6 +9,8 @@ fitting-out 2 years).
 
 from __future__ import annotations
 
+from typing import Any
+
 # (code, name, flags, warranty months, department kind, children)
 REPAIR_TREE: list[tuple[str, str, dict[str, bool], int | None, str, list[tuple[str, str]]]] = [
     (
@@ -134,11 +136,16 @@ REPLY_TEMPLATES: list[tuple[str, str, str]] = [
 ]
 
 
-def seed_categories(apps: object, schema_editor: object) -> None:
-    Category = apps.get_model("servicedesk", "Category")  # type: ignore[attr-defined]
-    ReplyTemplate = apps.get_model("servicedesk", "ReplyTemplate")  # type: ignore[attr-defined]
+def seed(category_model: Any, template_model: Any) -> None:
+    """Create the shipped trees and reply wording if missing (idempotent)."""
+
+    def ensure(**fields: Any) -> Any:
+        key = {k: fields.pop(k) for k in ("company", "kind", "code")}
+        obj, _created = category_model.objects.get_or_create(**key, defaults=fields)
+        return obj
+
     for sort, (code, name, flags, months, dept, children) in enumerate(REPAIR_TREE):
-        parent = Category.objects.create(
+        parent = ensure(
             company=None,
             kind="repair",
             code=code,
@@ -149,7 +156,7 @@ def seed_categories(apps: object, schema_editor: object) -> None:
             **flags,
         )
         for child_sort, (child_code, child_name) in enumerate(children):
-            Category.objects.create(
+            ensure(
                 company=None,
                 kind="repair",
                 parent=parent,
@@ -163,11 +170,11 @@ def seed_categories(apps: object, schema_editor: object) -> None:
                 is_paid_default=flags.get("is_paid_default", False),
             )
     for sort, (code, name, dept) in enumerate(COMPLAINT_TREE):
-        Category.objects.create(
+        ensure(
             company=None, kind="complaint", code=code, name=name, sort=sort, department_kind=dept
         )
     for sort, (code, name) in enumerate(INQUIRY_TREE):
-        Category.objects.create(
+        ensure(
             company=None,
             kind="inquiry",
             code=code,
@@ -176,11 +183,17 @@ def seed_categories(apps: object, schema_editor: object) -> None:
             department_kind="customer_service",
         )
     for kind, title, body in REPLY_TEMPLATES:
-        ReplyTemplate.objects.create(company=None, kind=kind, title=title, body=body)
+        template_model.objects.get_or_create(
+            company=None, kind=kind, title=title, defaults={"body": body}
+        )
 
 
-def unseed_categories(apps: object, schema_editor: object) -> None:
-    apps.get_model("servicedesk", "ReplyTemplate").objects.filter(company=None).delete()  # type: ignore[attr-defined]
-    Category = apps.get_model("servicedesk", "Category")  # type: ignore[attr-defined]
+def seed_categories(apps: Any, schema_editor: Any) -> None:
+    seed(apps.get_model("servicedesk", "Category"), apps.get_model("servicedesk", "ReplyTemplate"))
+
+
+def unseed_categories(apps: Any, schema_editor: Any) -> None:
+    apps.get_model("servicedesk", "ReplyTemplate").objects.filter(company=None).delete()
+    Category = apps.get_model("servicedesk", "Category")
     Category.objects.filter(company=None, parent__isnull=False).delete()
     Category.objects.filter(company=None).delete()

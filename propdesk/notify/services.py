@@ -143,3 +143,23 @@ def outbox_retry(*, actor: Any, message_id: int, now: dt.datetime | None = None)
         )
         transaction.on_commit(_wake_worker)
     return message
+
+
+def staff_alert_mark_read(*, actor: Any, alert_id: int, now: dt.datetime | None = None) -> int:
+    """Mark one of the actor's own alerts read (0 = it was not theirs or already read)."""
+    from .models import StaffAlert
+
+    return StaffAlert.objects.filter(
+        id=alert_id, user_id=getattr(actor, "pk", None) or 0, read_at__isnull=True
+    ).update(read_at=now or timezone.now())
+
+
+def portal_message_mark_read(
+    *, customer_id: int, message_id: int, now: dt.datetime | None = None
+) -> int:
+    """Mark a message of the owner's inbox read; the portal passes the owner's own customer."""
+    from .models import PortalMessage
+
+    return PortalMessage.objects.filter(
+        id=message_id, customer_id=customer_id, read_at__isnull=True
+    ).update(read_at=now or timezone.now())

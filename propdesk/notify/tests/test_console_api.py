@@ -45,7 +45,7 @@ def _api(user):
     return client
 
 
-def test_outbox_page_matrix(cast, msgs):
+def test_outbox_page_matrix_and_r_cus_3_masking(cast, msgs):
     assert _console(None).get(LIST).status_code == 302  # to the login page
     assert _console(cast.owner_alice).get(LIST).status_code == 403
     assert _console(cast.tech_a).get(LIST).status_code == 403  # staff without notify.view

@@ -236,3 +236,30 @@ def test_a_worker_that_died_mid_send_leaves_the_row_for_another_after_the_lease(
     message.refresh_from_db()
     assert (message.state, message.attempts) == (OutboxState.SENT, 2)
     assert PortalMessage.objects.filter(outbox=message).count() == 1
+
+
+def test_staff_alert_badge_counts_unread_and_only_the_owner_marks_read(cast):
+    from propdesk.notify.selectors import staff_alerts_unread_count
+    from propdesk.notify.services import staff_alert_mark_read
+
+    outbox_enqueue(
+        community_id=cast.alpha.id, channel="staff", staff_user_id=cast.desk_a.id, body="x"
+    )
+    outbox_deliver_due()
+    alert = StaffAlert.objects.get()
+    assert staff_alerts_unread_count(cast.desk_a) == 1
+    assert staff_alert_mark_read(actor=cast.steward_a, alert_id=alert.pk) == 0
+    assert staff_alert_mark_read(actor=cast.desk_a, alert_id=alert.pk) == 1
+    assert staff_alerts_unread_count(cast.desk_a) == 0
+
+
+def test_r_cus_3_demo_sms_never_stores_the_full_number(cast):
+    message = _sms(cast, customer_id=cast.alice.id)
+    outbox_deliver_due()
+    message.refresh_from_db()
+    from propdesk.core.crypto import decrypt
+
+    full = decrypt(cast.alice.phone_cipher)
+    assert full[-4:] in message.delivered_to
+    assert full.removeprefix("+86") not in message.delivered_to
+    assert message.to == ""  # the number is resolved at send time, never copied

@@ -266,7 +266,10 @@ def pick_customer(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.CASES_INTAKE)
     community = current_community(request)
     q = request.GET.get("q", "").strip()[:40]
-    rows = []
+    rows: list[Any] = []
+    hits = _quick_search(request.user, q, community.id if community else None)
+    if hits is not None:
+        return render(request, "console/servicedesk/_pick_hits.html", {"hits": hits, "q": q})
     if q:
         rows = list(
             customers_list_rows(
@@ -276,6 +279,17 @@ def pick_customer(request: HttpRequest) -> HttpResponse:
             )[:10]
         )
     return render(request, "console/servicedesk/_pick_customer.html", {"rows": rows, "q": q})
+
+
+def _quick_search(user: Any, q: str, community_id: int | None) -> list[Any] | None:
+    """The front desk's one-box search (issue 3) when it is installed; None otherwise."""
+    if not q:
+        return None
+    try:
+        from propdesk.customers.search import quick_search
+    except ImportError:
+        return None
+    return list(quick_search(user, q, community_id=community_id, limit=10))
 
 
 @staff_view

@@ -1,0 +1,1 @@
+from propdesk.frontdesk.tests.conftest import undelivered_house  # noqa: F401

@@ -25,4 +25,5 @@ urlpatterns = [
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
     path("cases/", include("propdesk.console.servicedesk.urls")),
     path("outbox/", include("propdesk.console.notify.urls")),
+    path("frontdesk/", include("propdesk.console.frontdesk.urls")),
 ]

@@ -30,4 +30,5 @@ NAV: list[NavItem] = [
     NavItem(_("Customers"), "console:customer-list", Cap.CUSTOMERS_VIEW),
     NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
     NavItem(_("Outbox"), "console:notify:outbox", Cap.NOTIFY_VIEW),
+    NavItem(_("Front desk"), "console:frontdesk:desk", Cap.FRONTDESK_VIEW),
 ]

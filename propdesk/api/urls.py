@@ -23,5 +23,6 @@ urlpatterns = [
     path("auth/token/", foundation.StaffTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("frontdesk/", include("propdesk.api.frontdesk")),
     path("", include(router.urls)),
 ]

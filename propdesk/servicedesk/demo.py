@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from propdesk.customers.models import Occupancy
+from propdesk.sla.models import Policy
+from propdesk.sla.seeds import seed as seed_policies
 
 from . import services
 from .models import Category, ReplyTemplate, ServiceItem
@@ -98,6 +100,7 @@ def build(ctx: Any) -> None:
     community = ctx.main
     staff = ctx.staff
     seed(Category, ReplyTemplate)  # a --reset flush empties the shipped trees too
+    seed_policies(Policy)
     rng = ctx.rng
     for code, name, unit, price, dept in PRICE_LIST:
         ServiceItem.objects.get_or_create(

@@ -175,6 +175,17 @@ def _event(
         is_public=public,
         data=dict(data or {}),
     )
+    # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
+    # and keep `due_at` on the worst running clock so queues sort on one column.
+    from propdesk.sla.models import Clock
+    from propdesk.sla.services import clocks_on_event
+
+    nearest = clocks_on_event(case, action, at=at)
+    if nearest != case.due_at and (
+        nearest is not None or Clock.objects.filter(case_id=case.pk).exists()
+    ):
+        case.due_at = nearest
+        Case.objects.filter(pk=case.pk).update(due_at=nearest)
     if case.customer_id or case.house_id:
         timeline_append(
             community_id=case.community_id,

@@ -49,6 +49,7 @@ from propdesk.servicedesk.selectors import (
     service_items_for,
 )
 from propdesk.servicedesk.workflow import WORKFLOWS
+from propdesk.sla.selectors import case_clocks
 
 from .fields import FIELDS, FieldMeta
 
@@ -385,6 +386,7 @@ def _case_page(
             "case": case,
             "events": _timeline(case),
             "visits": case_return_visits(case),
+            "clocks": case_clocks(case),
             "materials": list(case.materials.all()),
             "attachments": list(case.attachments.all()),
             "charges": list(case.charges.all()),

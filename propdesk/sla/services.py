@@ -1,0 +1,381 @@
+"""Deadline clocks: started, stopped, paused and recomputed by case events; swept when due.
+
+The service desk calls `clocks_on_event(case, action, at)` after every event
+it appends (inside its transaction). `sla_sweep(now)` marks what is overdue
+with set-based UPDATEs over the (state, due_at) index and queues escalations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from propdesk.core.calendar import DEFAULT_HOURS, WorkingCalendar
+
+from .models import CalendarOverride, Clock, ClockState, CommunityHours, Policy, TargetKind
+
+OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+# --- calendar -----------------------------------------------------------------------
+
+
+def _parse_hours(intervals: Iterable[str]) -> tuple[tuple[dt.time, dt.time], ...]:
+    out = []
+    for item in intervals:
+        start, end = (dt.time.fromisoformat(x.strip()) for x in str(item).split("-", 1))
+        out.append((start, end))
+    return tuple(out)
+
+
+def calendar_for(community: Any) -> WorkingCalendar:
+    """The community's working calendar: its hours, its zone, overrides (its own beat global)."""
+    hours_row = CommunityHours.objects.filter(community_id=community.pk).first()
+    hours = (
+        _parse_hours(hours_row.intervals) if hours_row and hours_row.intervals else DEFAULT_HOURS
+    )
+    overrides: dict[dt.date, bool] = {}
+    for row in CalendarOverride.objects.filter(
+        Q(community__isnull=True) | Q(community_id=community.pk)
+    ).order_by("community_id"):
+        # Global rows first (NULLs sort first on both databases here), the community's own last.
+        overrides[row.date] = row.is_workday
+    return WorkingCalendar(tz=community.tzinfo, hours=hours, overrides=overrides)
+
+
+# --- which policies apply --------------------------------------------------------------
+
+
+def _flag(category: Any, name: str) -> bool:
+    if category is None:
+        return False
+    if getattr(category, name):
+        return True
+    parent = category.parent if category.parent_id else None
+    return bool(parent is not None and getattr(parent, name))
+
+
+def _matches(policy: Policy, case: Any) -> bool:
+    if policy.kind and policy.kind != case.kind:
+        return False
+    if policy.severity and policy.severity != case.severity:
+        return False
+    if policy.channel and policy.channel != case.channel:
+        return False
+    if policy.requires_safety and not _flag(case.category, "is_safety_facility"):
+        return False
+    return not (policy.requires_leak and not _flag(case.category, "is_leak"))
+
+
+def policies_for(case: Any, *, candidates: Iterable[Policy] | None = None) -> list[Policy]:
+    """One policy per rule: the most specific that matches, then the tightest target."""
+    pool = (
+        candidates
+        if candidates is not None
+        else Policy.objects.filter(
+            Q(community__isnull=True) | Q(community_id=case.community_id),
+            is_active=True,
+            kind=case.kind,
+        )
+    )
+    best: dict[str, Policy] = {}
+    for policy in pool:
+        if not _matches(policy, case):
+            continue
+        current = best.get(policy.code)
+        if current is None or (policy.specificity, -policy.target_minutes) > (
+            current.specificity,
+            -current.target_minutes,
+        ):
+            best[policy.code] = policy
+    return sorted(best.values(), key=lambda p: p.code)
+
+
+# --- due dates -------------------------------------------------------------------------
+
+
+def due_for(
+    policy: Policy, case: Any, start: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime]:
+    """(not_before, due_at) of `policy` for `case` started at `start`."""
+    minutes = dt.timedelta(minutes=policy.target_minutes)
+    kind = policy.target_kind
+    if kind == TargetKind.APPOINTMENT and case.appointment_end is not None:
+        return case.appointment_start, case.appointment_end
+    if kind == TargetKind.SAME_WORKING_DAY:
+        calendar = calendar_for(case.community)
+        return None, calendar.end_of_working_day(start)
+    if kind == TargetKind.WORKING:
+        return None, calendar_for(case.community).add_working_time(start, minutes)
+    if kind == TargetKind.WORKING_DAYS:
+        return None, calendar_for(case.community).add_working_days(start, policy.target_minutes)
+    if kind == TargetKind.WINDOW:
+        return start + dt.timedelta(minutes=policy.window_start_minutes), start + minutes
+    due = start + minutes
+    if policy.use_requested_time and case.requested_by is not None:
+        # R-CMP-7: "within 2 days or the time the resident asked for".
+        due = case.requested_by
+    return None, due
+
+
+def _anchor(policy: Policy, case: Any, at: dt.datetime) -> dt.datetime | None:
+    """When the clock of `policy` starts: the leak test itself for leak repairs (R-REP-5)."""
+    if policy.start_event == "leak_test":
+        return case.leak_test_at
+    return at
+
+
+def _starts_on(policy: Policy, action: str) -> bool:
+    if policy.start_event == "leak_test":
+        # The leak test is recorded at completion or later, by its own action.
+        return action in {"complete", "leak_test"}
+    return policy.start_event == action
+
+
+def _warn_at(policy: Policy, start: dt.datetime, due: dt.datetime) -> dt.datetime | None:
+    if due <= start:
+        return None
+    return start + (due - start) * float(policy.warn_ratio)
+
+
+# --- the hook the service desk calls ----------------------------------------------------
+
+
+def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime | None:
+    """Start, stop, pause or resume the case's clocks for one event; returns the nearest due.
+
+    Runs inside the caller's transaction (the case row is already locked).
+    """
+    policies = policies_for(case)
+    clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
+    stopping = action in {"cancel"}
+    for policy in policies:
+        clock = clocks.get(policy.pk)
+        if clock is None and _starts_on(policy, action):
+            start = _anchor(policy, case, at)
+            if start is not None:
+                not_before, due = due_for(policy, case, start)
+                Clock.objects.create(
+                    case_id=case.pk,
+                    policy=policy,
+                    community_id=case.community_id,
+                    started_at=start,
+                    not_before=not_before,
+                    due_at=due,
+                    warn_at=_warn_at(policy, start, due),
+                )
+            continue
+        if clock is None:
+            continue
+        unmet = clock.state in OPEN_STATES or (
+            clock.state == ClockState.BREACHED and clock.met_at is None
+        )
+        if unmet and action in policy.stop_events:
+            _stop(clock, at)
+        elif clock.state in OPEN_STATES and stopping:
+            clock.state = ClockState.CANCELLED
+            clock.save(update_fields=["state"])
+        elif (
+            clock.state in OPEN_STATES
+            and action == "leak_test"
+            and policy.start_event == "leak_test"
+        ):
+            # The leak test moved: the window follows it (the rule written next to the policy).
+            start = case.leak_test_at
+            clock.started_at = start
+            clock.not_before, clock.due_at = due_for(policy, case, start)
+            clock.warn_at = _warn_at(policy, start, clock.due_at)
+            clock.save(update_fields=["started_at", "not_before", "due_at", "warn_at"])
+        else:
+            _pause_or_resume(clock, policy, case.status, at)
+    # A rework starts the return-visit clocks again from the next completion.
+    if action == "return_visit" and case.status not in {"visited"}:
+        Clock.objects.filter(
+            case_id=case.pk, policy__start_event__in=["complete", "leak_test"]
+        ).exclude(state=ClockState.BREACHED).delete()
+    return nearest_due(case.pk)
+
+
+def _stop(clock: Clock, at: dt.datetime) -> None:
+    clock.met_at = at
+    if clock.state == ClockState.PAUSED and clock.paused_since:
+        clock.paused_seconds += int((at - clock.paused_since).total_seconds())
+        clock.paused_since = None
+    if at > clock.due_at:
+        clock.late_seconds = int((at - clock.due_at).total_seconds())
+        if clock.breached_at is None:
+            clock.breached_at = clock.due_at
+        clock.state = ClockState.BREACHED  # a breach is never erased by a late stop
+    elif clock.state != ClockState.BREACHED:
+        clock.state = ClockState.MET
+    clock.save(
+        update_fields=[
+            "met_at",
+            "late_seconds",
+            "breached_at",
+            "state",
+            "paused_seconds",
+            "paused_since",
+        ]
+    )
+
+
+def _pause_or_resume(clock: Clock, policy: Policy, status: str, at: dt.datetime) -> None:
+    paused = status in (policy.pause_statuses or [])
+    if paused and clock.state == ClockState.RUNNING:
+        clock.state, clock.paused_since = ClockState.PAUSED, at
+        clock.save(update_fields=["state", "paused_since"])
+    elif not paused and clock.state == ClockState.PAUSED and clock.paused_since is not None:
+        held = at - clock.paused_since
+        clock.paused_seconds += int(held.total_seconds())
+        clock.paused_since = None
+        clock.state = ClockState.RUNNING
+        # Natural-time targets move by the time on hold; calendar targets are recomputed.
+        clock.due_at = clock.due_at + held
+        if clock.warn_at is not None:
+            clock.warn_at = clock.warn_at + held
+        clock.save(update_fields=["state", "paused_seconds", "paused_since", "due_at", "warn_at"])
+
+
+def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
+    """Inputs changed (category, severity, requested time, appointment): recompute running clocks.
+
+    Clocks of policies that no longer apply are stopped as cancelled; a recorded
+    breach stays; policies that now apply and whose start already happened start
+    from the case's milestone.
+    """
+    wanted = {p.pk: p for p in policies_for(case)}
+    for clock in Clock.objects.filter(case_id=case.pk).select_related("policy"):
+        if clock.state not in OPEN_STATES:
+            continue
+        if clock.policy_id not in wanted:
+            clock.state = ClockState.CANCELLED
+            clock.save(update_fields=["state"])
+            continue
+        not_before, due = due_for(clock.policy, case, clock.started_at)
+        due += dt.timedelta(seconds=clock.paused_seconds)
+        clock.not_before, clock.due_at = not_before, due
+        clock.warn_at = _warn_at(clock.policy, clock.started_at, due)
+        clock.save(update_fields=["not_before", "due_at", "warn_at"])
+    have = set(Clock.objects.filter(case_id=case.pk).values_list("policy__code", flat=True))
+    for policy in wanted.values():
+        if policy.code in have or policy.start_event != "create":
+            continue
+        not_before, due = due_for(policy, case, case.received_at)
+        Clock.objects.create(
+            case_id=case.pk,
+            policy=policy,
+            community_id=case.community_id,
+            started_at=case.received_at,
+            not_before=not_before,
+            due_at=due,
+            warn_at=_warn_at(policy, case.received_at, due),
+        )
+    return nearest_due(case.pk)
+
+
+def nearest_due(case_id: int) -> dt.datetime | None:
+    """The worst (earliest) due of the case's running clocks — what queues sort on."""
+    value: dt.datetime | None = Clock.objects.filter(
+        case_id=case_id, state=ClockState.RUNNING
+    ).aggregate(m=Min("due_at"))["m"]
+    return value
+
+
+# --- the sweep --------------------------------------------------------------------------
+
+
+def sla_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """Mark overdue clocks breached and raise warnings; escalate each breach once.
+
+    Set-based: each step is one indexed UPDATE of at most `batch` rows per call.
+    """
+    now = now or timezone.now()
+    counts = {"breached": 0, "warned": 0}
+    with transaction.atomic():
+        due_ids = list(
+            Clock.objects.select_for_update(skip_locked=True)
+            .filter(state=ClockState.RUNNING, due_at__lt=now)
+            .order_by("due_at")
+            .values_list("id", flat=True)[:batch]
+        )
+        if due_ids:
+            counts["breached"] = Clock.objects.filter(
+                id__in=due_ids, state=ClockState.RUNNING
+            ).update(state=ClockState.BREACHED, warning_level=2)
+            # breached_at is the deadline itself, not the moment the sweep noticed.
+            for clock in Clock.objects.filter(id__in=due_ids).select_related("policy", "case"):
+                if clock.breached_at is None:
+                    clock.breached_at = clock.due_at
+                    clock.save(update_fields=["breached_at"])
+                _escalate(clock, now=now)
+        warn_ids = list(
+            Clock.objects.select_for_update(skip_locked=True)
+            .filter(state=ClockState.RUNNING, warning_level=0, warn_at__lt=now)
+            .values_list("id", flat=True)[:batch]
+        )
+        if warn_ids:
+            counts["warned"] = Clock.objects.filter(id__in=warn_ids).update(warning_level=1)
+    return counts
+
+
+def _escalate(clock: Clock, *, now: dt.datetime) -> None:
+    """Tell the people the policy names that a deadline passed (one message each, ever)."""
+    from propdesk.accounts.models import User, UserKind
+    from propdesk.accounts.roles import Role
+
+    case = clock.case
+    targets: set[int] = set()
+    for who in clock.policy.escalate_to or []:
+        if who == "assignee" and case.assignee_id:
+            targets.add(case.assignee_id)
+        elif who == "department_head" and case.department_id:
+            targets.update(
+                User.objects.filter(
+                    department_id=case.department_id, role=Role.DEPARTMENT_HEAD, is_active=True
+                ).values_list("pk", flat=True)
+            )
+        elif who == "director":
+            targets.update(
+                User.objects.filter(
+                    kind=UserKind.STAFF,
+                    role=Role.DIRECTOR,
+                    is_active=True,
+                    scopes__community_id=case.community_id,
+                ).values_list("pk", flat=True)
+            )
+    if case.assignee_id:
+        targets.add(case.assignee_id)
+    try:
+        from propdesk.notify.services import outbox_enqueue
+    except ImportError:  # pragma: no cover
+        return
+    for user_id in sorted(targets):
+        outbox_enqueue(
+            community_id=case.community_id,
+            channel="staff",
+            staff_user_id=user_id,
+            subject=f"{clock.policy.code} 超时：{case.number}",
+            body=f"{clock.policy.name}\n{case.title}",
+            ref_type="servicedesk.case",
+            ref_id=str(case.pk),
+            dedupe_key=f"sla:{clock.pk}:breach:{user_id}",
+            now=now,
+        )
+
+
+def clock_status(clock: Clock, *, now: dt.datetime) -> dict[str, Any]:
+    """What the case page shows: time left or how late, computed on read from the stored due."""
+    if clock.state in (ClockState.MET, ClockState.CANCELLED):
+        return {"label": clock.get_state_display(), "late": False, "seconds": 0}
+    if clock.state == ClockState.BREACHED and clock.met_at is not None:
+        return {"label": clock.get_state_display(), "late": True, "seconds": clock.late_seconds}
+    if clock.state == ClockState.PAUSED:
+        return {"label": clock.get_state_display(), "late": False, "seconds": 0}
+    seconds = int((clock.due_at - now).total_seconds())
+    return {"label": clock.get_state_display(), "late": seconds < 0, "seconds": abs(seconds)}

@@ -1,0 +1,218 @@
+"""Deadline clocks of the service standards (issue 5): start, stop, pause, precedence,
+the working-day calendar, the sweep and escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from propdesk.notify.models import OutboxMessage
+from propdesk.servicedesk import services
+from propdesk.servicedesk.selectors import case_queue
+from propdesk.servicedesk.tests.conftest import T0, category
+from propdesk.sla.models import CalendarOverride, Clock, ClockState
+from propdesk.sla.services import sla_sweep
+
+SH = ZoneInfo("Asia/Shanghai")
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def clock(case, code):
+    return Clock.objects.select_related("policy").get(case=case, policy__code=code)
+
+
+def forwarded_and_handled(cast, case, now):
+    services.case_forward(
+        actor=cast.desk_a, case_id=case.pk, department_id=cast.maint_dept_a.pk, now=now
+    )
+    services.case_handle(actor=cast.maint_head_a, case_id=case.pk, now=now)
+
+
+def resolve(cast, case, now):
+    return services.complaint_resolve(
+        actor=cast.maint_head_a,
+        case_id=case.pk,
+        judgement="valid",
+        result="已处理",
+        responsibility="company",
+        cause_factors=["people"],
+        remedy="培训",
+        now=now,
+    )
+
+
+def test_complaint_forwarded_within_1_hour_is_met_r_cmp_4(cast, desk):
+    case = desk.complaint(now=T0)
+    c = clock(case, "R-CMP-4")
+    assert c.due_at == T0 + HOUR
+    services.case_forward(
+        actor=cast.desk_a,
+        case_id=case.pk,
+        department_id=cast.maint_dept_a.pk,
+        now=T0 + 30 * dt.timedelta(minutes=1),
+    )
+    c.refresh_from_db()
+    assert c.state == ClockState.MET
+
+
+def test_late_forward_is_breached_with_how_late_r_cmp_4(cast, desk):
+    case = desk.complaint(now=T0)
+    services.case_forward(
+        actor=cast.desk_a, case_id=case.pk, department_id=cast.maint_dept_a.pk, now=T0 + 3 * HOUR
+    )
+    c = clock(case, "R-CMP-4")
+    assert c.state == ClockState.BREACHED
+    assert c.breached_at == T0 + HOUR
+    assert c.late_seconds == 2 * 3600
+
+
+def test_major_complaint_director_clock_is_same_working_day_and_met_at_once_r_cmp_6(cast, desk):
+    case = desk.complaint("major", now=T0)
+    c = clock(case, "R-CMP-6")
+    assert c.due_at.astimezone(SH) == dt.datetime(2026, 3, 2, 18, 0, tzinfo=SH)
+    assert c.state == ClockState.MET
+
+
+@pytest.mark.parametrize(
+    ("severity", "days"), [("minor", 3), ("ordinary", 2), ("important", 10), ("major", 10)]
+)
+def test_handling_deadline_by_severity_r_cmp_7(cast, desk, severity, days):
+    case = desk.complaint(severity, now=T0)
+    assert clock(case, "R-CMP-7").due_at == T0 + days * DAY
+    assert Clock.objects.filter(case=case, policy__code="R-CMP-7").count() == 1  # one per rule
+
+
+def test_ordinary_complaint_due_at_the_residents_requested_time_r_cmp_7(cast, desk):
+    asked = T0 + 5 * DAY
+    case = desk.complaint("ordinary", requested_by=asked, now=T0)
+    assert clock(case, "R-CMP-7").due_at == asked
+    case.refresh_from_db()
+    assert case.due_at == T0 + HOUR  # the worst running clock is still the 1-hour forward
+
+
+def test_result_told_the_same_working_day_across_national_day_r_cmp_8(cast, desk):
+    # Resolved on a statutory holiday (2026-10-03): due at the end of the next working day.
+    resolved = dt.datetime(2026, 10, 3, 10, 0, tzinfo=SH)
+    case = desk.complaint(now=resolved - HOUR)
+    forwarded_and_handled(cast, case, resolved - HOUR / 2)
+    resolve(cast, case, resolved)
+    assert clock(case, "R-CMP-8").due_at == dt.datetime(2026, 10, 8, 18, 0, tzinfo=SH)
+
+
+def test_calendar_override_moves_the_same_day_deadline_r_cmp_8(cast, desk):
+    CalendarOverride.objects.create(
+        community=cast.alpha, date=dt.date(2026, 10, 8), is_workday=False
+    )
+    resolved = dt.datetime(2026, 10, 3, 10, 0, tzinfo=SH)
+    case = desk.complaint(now=resolved - HOUR)
+    forwarded_and_handled(cast, case, resolved - HOUR / 2)
+    resolve(cast, case, resolved)
+    assert clock(case, "R-CMP-8").due_at == dt.datetime(2026, 10, 9, 18, 0, tzinfo=SH)
+
+
+def test_make_up_saturday_counts_as_a_working_day_r_cmp_8(cast, desk):
+    # 2026-10-10 is a Saturday worked in exchange for National Day (补班).
+    resolved = dt.datetime(2026, 10, 10, 9, 0, tzinfo=SH)
+    case = desk.complaint(now=resolved - HOUR)
+    forwarded_and_handled(cast, case, resolved - HOUR / 2)
+    resolve(cast, case, resolved)
+    assert clock(case, "R-CMP-8").due_at == dt.datetime(2026, 10, 10, 18, 0, tzinfo=SH)
+
+
+def test_leak_repair_return_visit_clock_is_a_window_from_the_leak_test_r_rep_5(cast, desk):
+    case = desk.repair("leak.bathroom", now=T0)
+    desk.in_progress(case, now=T0)
+    leak_test = T0 + 2 * DAY
+    services.case_complete(
+        actor=cast.tech_a,
+        case_id=case.pk,
+        work_done="做防水",
+        signoff_kind="absent",
+        leak_test_at=leak_test,
+        now=T0 + HOUR,
+    )
+    visits = Clock.objects.filter(case=case, policy__code="R-REP-5")
+    assert visits.count() == 1  # the leak policy beats the generic one (most specific wins)
+    c = visits.get()
+    assert (c.not_before, c.due_at) == (leak_test, leak_test + 3 * DAY)
+    services.case_leak_test_record(
+        actor=cast.tech_a, case_id=case.pk, at=T0 + 3 * DAY, now=T0 + DAY
+    )
+    c.refresh_from_db()
+    assert c.due_at == T0 + 6 * DAY
+
+
+def test_safety_repair_return_visit_within_2_days_r_rep_5(cast, desk):
+    case = desk.completed(desk.repair("gas.smell", now=T0), now=T0)
+    c = clock(case, "R-REP-5")
+    assert c.policy.requires_safety
+    assert c.due_at == T0 + 2 * DAY
+
+
+def test_on_hold_pauses_the_on_site_clock_and_moves_its_deadline(cast, desk):
+    case = desk.repair(now=T0)
+    desk.dispatched(case, now=T0)  # appointment T0+1h .. T0+3h
+    c = clock(case, "R-REP-3")
+    assert c.due_at == T0 + 3 * HOUR
+    services.case_accept(actor=cast.tech_a, case_id=case.pk, now=T0 + HOUR / 2)
+    services.case_hold(actor=cast.tech_a, case_id=case.pk, reason="业主不在家", now=T0 + HOUR)
+    c.refresh_from_db()
+    assert c.state == ClockState.PAUSED
+    services.case_resume(actor=cast.tech_a, case_id=case.pk, now=T0 + 5 * HOUR)
+    c.refresh_from_db()
+    assert c.state == ClockState.RUNNING
+    assert c.due_at == T0 + 7 * HOUR
+    assert c.paused_seconds == 4 * 3600
+
+
+def test_sweep_marks_breaches_once_escalates_once_and_never_erases_them(cast, desk):
+    case = desk.complaint(now=T0)
+    assert sla_sweep(now=T0 + HOUR / 2)["breached"] == 0
+    counts = sla_sweep(now=T0 + 2 * HOUR)
+    assert counts["breached"] >= 1
+    c = clock(case, "R-CMP-4")
+    assert c.state == ClockState.BREACHED
+    assert c.breached_at == T0 + HOUR
+    alerts = OutboxMessage.objects.filter(ref_id=str(case.pk), dedupe_key__startswith="sla:")
+    assert alerts.filter(staff_user=cast.director_a).count() == 1
+    sla_sweep(now=T0 + 3 * HOUR)
+    assert alerts.filter(staff_user=cast.director_a).count() == 1
+    # Forwarding late stops the clock but the breach stays.
+    services.case_forward(
+        actor=cast.desk_a, case_id=case.pk, department_id=cast.maint_dept_a.pk, now=T0 + 4 * HOUR
+    )
+    c.refresh_from_db()
+    assert c.state == ClockState.BREACHED
+    assert c.met_at == T0 + 4 * HOUR
+
+
+def test_warning_level_rises_at_three_quarters_of_the_time(cast, desk):
+    case = desk.complaint(now=T0)
+    sla_sweep(now=T0 + 50 * dt.timedelta(minutes=1))
+    assert clock(case, "R-CMP-4").warning_level == 1
+
+
+def test_overdue_queue_is_never_stale_even_before_the_sweep(cast, desk):
+    case = desk.complaint(now=T0)
+    overdue = case_queue(cast.desk_a, queue="overdue", now=T0 + 2 * HOUR)
+    assert case in list(overdue)
+    assert case not in list(case_queue(cast.desk_a, queue="overdue", now=T0 + HOUR / 2))
+
+
+def test_cancelling_stops_the_running_clocks(cast, desk):
+    case = desk.repair(now=T0)
+    services.case_cancel(actor=cast.maint_head_a, case_id=case.pk, reason="重复报修", now=T0)
+    states = set(Clock.objects.filter(case=case).values_list("state", flat=True))
+    assert states == {ClockState.CANCELLED}
+
+
+def test_category_decides_which_return_visit_policy_applies(cast, desk):
+    """Precedence is shown on the case: the clock names its policy."""
+    plain = desk.completed(desk.repair("water.tap", now=T0), now=T0)
+    safety = desk.completed(desk.repair("elevator.noise", now=T0), now=T0)
+    assert not clock(plain, "R-REP-5").policy.requires_safety
+    assert clock(safety, "R-REP-5").policy.requires_safety
+    assert category("elevator.noise").parent.is_safety_facility

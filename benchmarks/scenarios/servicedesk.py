@@ -64,17 +64,17 @@ def ensure_cases(ctx: Context) -> int:
                         f"""
                         INSERT INTO servicedesk_case ({_COLUMNS})
                         SELECT g, h.community_id, 'BX' || lpad(g::text, 10, '0'),
-                               ({kinds})[1 + g % {len(KINDS)}], 'phone',
-                               ({statuses})[1 + (g / 7) % {len(STATUSES)}],
+                               ({kinds})[1 + g %% {len(KINDS)}], 'phone',
+                               ({statuses})[1 + (g / 7) %% {len(STATUSES)}],
                                h.id, h.building_id, '', NULL, '业主', '', '', NULL,
                                '', 'normal', '厨房水龙头漏水', '厨房水龙头一直滴水，请尽快上门',
                                '', '', '', '', '', '', '', '', '', '[]'::jsonb, '', '', '', '',
-                               %s::timestamptz - make_interval(secs => (g::bigint * 7919) % {SPAN_SECONDS}),
+                               %s::timestamptz - make_interval(secs => (g::bigint * 7919) %% {SPAN_SECONDS}),
                                0, now(),
-                               CASE WHEN (g / 7) % {len(STATUSES)} < 7 THEN NULL
-                                    ELSE %s::timestamptz - make_interval(secs => (g::bigint * 7919) % {SPAN_SECONDS}) + interval '2 days' END
+                               CASE WHEN (g / 7) %% {len(STATUSES)} < 7 THEN NULL
+                                    ELSE %s::timestamptz - make_interval(secs => (g::bigint * 7919) %% {SPAN_SECONDS}) + interval '2 days' END
                         FROM generate_series(%s, %s) AS g
-                        JOIN estates_house h ON h.id = 1 + (g::bigint * 104729) % {houses}
+                        JOIN estates_house h ON h.id = 1 + (g::bigint * 104729) %% {houses}
                         """,
                         [_base_time(), _base_time(), start, end],
                     )

@@ -269,7 +269,7 @@ def build(ctx: Any) -> None:
         (("超市购物袋两个", 2), ("干洗衣物一袋", 5), ("快递纸箱（大）", 28), ("蔬菜水果一箱", 3))
     ):
         occ = owners[20 + n]
-        item = services.storage_deposit(
+        stored = services.storage_deposit(
             actor=desk,
             community_id=community.pk,
             owner_name=occ.customer.name,
@@ -282,14 +282,14 @@ def build(ctx: Any) -> None:
         if hours > 24:
             services.storage_follow_up(
                 actor=desk,
-                item_id=item.pk,
+                item_id=stored.pk,
                 method="phone",
                 outcome="业主出差，明早由家人来取",
                 now=ago(hours - 8),
             )
         if n == 3:
             services.storage_collect(
-                actor=desk, item_id=item.pk, collected_by_name=occ.customer.name, now=ago(1)
+                actor=desk, item_id=stored.pk, collected_by_name=occ.customer.name, now=ago(1)
             )
     services.refusal_record(
         actor=desk,

@@ -69,6 +69,16 @@ def events_of(object_type: str, object_id: int) -> QuerySet[DeskEvent]:
     )
 
 
+def history_of(object_type: str, object_id: int) -> list[DeskEvent]:
+    """The item's events with `label`, the action's name in the user's language."""
+    from .workflow import EVENT_LABELS
+
+    rows = list(events_of(object_type, object_id))
+    for event in rows:
+        event.label = str(EVENT_LABELS.get(event.action, event.action))  # type: ignore[attr-defined]
+    return rows
+
+
 def house_resolve(user: Any, community_id: int, text: str) -> House:
     """A house from what the agent typed: the full label (1-1-101) or a unique ending (101)."""
     typed = (text or "").strip()

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import require, user_can
@@ -74,7 +75,12 @@ MAIL_RETURN_WITHIN = dt.timedelta(days=3)  # R-PCL-3
 PERISHABLE_FOLLOW_UP = dt.timedelta(hours=4)  # R-PCL-2: food is chased the same day
 PARCEL_FOLLOW_UP = dt.timedelta(days=3)
 SIGNATURE_MAX_BYTES = 512 * 1024
-FOLLOW_UP_METHODS = (("phone", "phone"), ("sms", "sms"), ("visit", "visit"), ("other", "other"))
+FOLLOW_UP_METHODS = (
+    ("phone", gettext_lazy("Phone")),
+    ("sms", gettext_lazy("SMS")),
+    ("visit", gettext_lazy("Visit")),
+    ("other", gettext_lazy("Other")),
+)
 
 # Carriers guessed from the tracking number's prefix (the desk can always correct it).
 CARRIER_PREFIXES = (

@@ -52,3 +52,33 @@ TABLES: dict[str, dict[str, Row]] = {
 def allowed_actions(object_type: str, status: str) -> list[str]:
     """The actions the table allows from `status`, in table order (the UI shows these)."""
     return [a for a, (sources, _t, _l) in TABLES[object_type].items() if status in sources]
+
+
+# What each event's action is called on the item's history.
+EVENT_LABELS: dict[str, str | Promise] = {
+    "deposit": _("Deposited"),
+    "lend": _("Lent"),
+    "take_back": _("Taken back"),
+    "consent": _("Owner's consent recorded"),
+    "approve_long_lend": _("Lend over 12 hours approved"),
+    "overdue_alert": _("Overdue alert"),
+    "mark_missing": _("Marked missing"),
+    "found": _("Found again"),
+    "misplaced": _("Found misplaced"),
+    "release": _("Returned to the owner"),
+    "receive": _("Received"),
+    "pickup": _("Collected"),
+    "undeliverable": _("Marked undeliverable"),
+    "return_to_post": _("Returned to the post office"),
+    "escalate": _("Food parcel chased"),
+    "remind": _("Reminder sent"),
+    "collect": _("Collected"),
+    "follow_up": _("Followed up"),
+    "apply": _("Applied"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "use": _("Let out at the gate"),
+    "cancel": _("Cancelled"),
+    "grant": _("Consent given"),
+    "revoke": _("Consent withdrawn"),
+}

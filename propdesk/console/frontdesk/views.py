@@ -256,7 +256,7 @@ def key_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "key": key,
             "lend": selectors.key_open_lend(key),
             "lends": key.lends.select_related("lent_by", "received_by", "approval", "consent")[:20],
-            "events": selectors.events_of("key", key.pk),
+            "events": selectors.history_of("key", key.pk),
             "actions": allowed_actions("key", key.status),
             "borrower_kinds": BorrowerKind.choices,
             "consent_methods": ConsentMethod.choices,
@@ -421,7 +421,7 @@ def parcel_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "console/frontdesk/parcel_detail.html",
         {
             "p": parcel,
-            "events": selectors.events_of("parcel", parcel.pk),
+            "events": selectors.history_of("parcel", parcel.pk),
             "actions": allowed_actions("parcel", parcel.status),
             "out": out,
             "form": request.POST,
@@ -644,7 +644,7 @@ def pass_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "r": release,
             "qr": pdf.pass_qr_svg(release) if release.number else "",
-            "events": selectors.events_of("pass", release.pk),
+            "events": selectors.history_of("pass", release.pk),
             "actions": allowed_actions("pass", release.status),
             "out": out,
             "form": request.POST,

@@ -8,11 +8,26 @@ from django.db import connection
 pytest_plugins = ["propdesk.testing.browser"]
 
 
+def _ensure_shipped_data() -> None:
+    """The category trees and policies ship in data migrations; a transactional test's
+    flush empties them for the tests after it, so put them back (idempotent)."""
+    from propdesk.servicedesk.models import Category, ReplyTemplate
+    from propdesk.servicedesk.seeds import seed
+    from propdesk.sla.models import Policy
+    from propdesk.sla.seeds import seed as seed_policies
+
+    if not Category.objects.filter(company__isnull=True).exists():
+        seed(Category, ReplyTemplate)
+    if not Policy.objects.filter(community__isnull=True).exists():
+        seed_policies(Policy)
+
+
 @pytest.fixture
 def cast(db):
     """The named cast of users and data; see propdesk/testing/cast.py."""
     from propdesk.testing.cast import make_cast
 
+    _ensure_shipped_data()
     return make_cast()
 
 

@@ -142,3 +142,15 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "audit": audit_trail(house, limit=30) if user_can(request.user, Cap.AUDIT_VIEW) else [],
         },
     )
+
+
+@staff_view
+def quick_search_view(request: HttpRequest) -> HttpResponse:
+    """The one box at the top of every page: an htmx partial while typing, a page on Enter."""
+    from propdesk.customers.search import quick_search
+
+    community = current_community(request)
+    q = request.GET.get("q", "").strip()
+    hits = quick_search(request.user, q, community_id=community.id if community else None)
+    template = "console/_search_hits.html" if request.htmx else "console/search.html"  # type: ignore[attr-defined]
+    return render(request, template, {"hits": hits, "q": q})

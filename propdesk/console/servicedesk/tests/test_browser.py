@@ -77,3 +77,15 @@ def test_phone_intake_dispatch_and_sign_off_on_the_technicians_phone(cast, brows
     assert case.signoff_kind == "drawn"
     assert case.signoff_image.read().startswith(b"\x89PNG")
     assert dialogs == []
+
+
+def test_one_box_search_slash_arrows_and_enter_open_the_customer(cast, browser_page):
+    page = browser_page
+    login(page, "desk_a")
+    page.keyboard.press("/")
+    page.keyboard.type("zw")
+    page.wait_for_selector("#quicksearch-results .qs-hit")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/customers/{cast.alice.pk}/")
+    assert "张伟" in page.inner_text("h1")

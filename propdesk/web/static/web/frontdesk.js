@@ -29,8 +29,10 @@
       if (e.key === "Enter" && !house.value.trim()) { e.preventDefault(); house.focus(); }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () {
+  function start() {
     document.querySelectorAll("canvas.sigpad").forEach(pad);
     document.querySelectorAll("form.fd-scan").forEach(scanForm);
-  });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();

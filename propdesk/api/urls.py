@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import foundation, notify, servicedesk
+from . import foundation, notify, search, servicedesk
 
 app_name = "api"
 
@@ -21,6 +21,7 @@ router.register("outbox", notify.OutboxViewSet, basename="outbox")
 
 urlpatterns = [
     path("auth/token/", foundation.StaffTokenView.as_view(), name="token"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("frontdesk/", include("propdesk.api.frontdesk")),

@@ -62,8 +62,12 @@ def house_query(raw: str) -> str | None:
     text = raw.strip().replace(" ", "").replace("－", "-").replace("—", "-")
     for word, repl in _HOUSE_WORDS:
         text = text.replace(word, repl)
-    text = re.sub(r"-+", "-", text).strip("-")
-    if re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]+){1,2}", text):
+    text = re.sub(r"-+", "-", text)
+    typed_dash = text.endswith("-")
+    text = text.strip("-")
+    if re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]+){1,2}", text) or (
+        typed_dash and re.fullmatch(r"[0-9A-Za-z]+(-[0-9A-Za-z]+)?", text)
+    ):
         return text.upper()
     return None
 
@@ -170,7 +174,9 @@ def quick_search(
         if len(hits) < limit:
             partial = (
                 _current(scope)
-                .filter(house__label__endswith=f"-{label}")
+                .filter(
+                    Q(house__label__endswith=f"-{label}") | Q(house__label__startswith=f"{label}-")
+                )
                 .order_by("house__label", "role")[: limit - len(hits)]
             )
             hits += _hits_from_occupancies(partial, match="house", rank=RANK_PREFIX)

@@ -38,6 +38,8 @@ def test_house_label_full_partial_and_chinese_form(cast):
     assert exact[0].rank == RANK_HOUSE_EXACT
     assert names(quick_search(cast.desk_a, "1栋1单元101")) == [("1-1-101", "张伟")]
     assert names(quick_search(cast.desk_a, "1-102")) == [("1-1-102", "李娜")]
+    # While typing: "1-1-" already lists the houses of building 1, unit 1.
+    assert names(quick_search(cast.desk_a, "1-1-")) == [("1-1-101", "张伟"), ("1-1-102", "李娜")]
 
 
 def test_name_in_characters_pinyin_and_initials(cast):

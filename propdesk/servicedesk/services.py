@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,18 +29,15 @@ from propdesk.accounts.roles import Cap, Role
 from propdesk.accounts.selectors import capabilities_of, require
 from propdesk.core import validation as v
 from propdesk.core.crypto import encrypt
-from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid, NotFound
+from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid
 from propdesk.core.identity import mask_phone, normalise_phone
 from propdesk.core.money import money
 from propdesk.core.numbering import number_next
 from propdesk.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
-from propdesk.customers.selectors import customer_get_for_user
+from propdesk.customers.models import Customer, Occupancy
 from propdesk.customers.services import timeline_append
-from propdesk.estates.selectors import (
-    building_get_for_user,
-    community_get_for_user,
-    house_get_for_user,
-)
+from propdesk.estates.models import Building, House
+from propdesk.estates.selectors import community_get_for_user
 
 from . import rules
 from .models import (
@@ -434,22 +432,32 @@ def case_create(
     )
     reporter_name = v.text(errors, "reporter_name", reporter_name, max_length=100, required=False)
 
-    def scoped(field: str, getter: Callable[[Any, Any], Any], raw: Any) -> Any:
+    # The community is already scope-checked, so each object only has to belong to
+    # it: a primary-key read instead of a scan over every community the user serves.
+    def in_community(field: str, model: Any, raw: Any, extra: Any = None) -> Any:
         if raw in (None, ""):
             return None
         try:
-            obj = getter(actor, raw)
-        except NotFound:
+            pk = int(raw)
+        except (TypeError, ValueError):
             errors.add(field, _("Not found in your communities."))
             return None
-        if obj.community_id != community.pk:
-            errors.add(field, _("It belongs to another community."))
-            return None
+        belongs = (
+            Q(community_id=community.pk) if extra is None else Q(community_id=community.pk) | extra
+        )
+        obj = model.objects.filter(pk=pk).filter(belongs).first()
+        if obj is None:
+            errors.add(field, _("Not found in this community."))
         return obj
 
-    house = scoped("house_id", house_get_for_user, house_id)
-    building = scoped("building_id", building_get_for_user, building_id)
-    customer = scoped("customer_id", customer_get_for_user, customer_id)
+    house = in_community("house_id", House, house_id)
+    building = in_community("building_id", Building, building_id)
+    customer = in_community(
+        "customer_id",
+        Customer,
+        customer_id,
+        Exists(Occupancy.objects.filter(customer_id=OuterRef("pk"), community_id=community.pk)),
+    )
     if house is not None and building is None:
         building = house.building
     if house is None and not location and building is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +54,9 @@ def _int_param(params: Any, name: str) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+@extend_schema_view(
+    retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)])
+)
 class OutboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
     """Filters: `community`, `state`, `channel`, `q` (subject, reference or customer)."""
 

@@ -320,6 +320,8 @@ def technicians(request: HttpRequest) -> HttpResponse:
         if (dept is None or u.department_id == dept)
         and u.role in {Role.TECHNICIAN, Role.DEPARTMENT_HEAD}
     ]
+    # Technicians first: the first option is what a quick dispatch picks.
+    staff.sort(key=lambda u: u.role != Role.TECHNICIAN)
     return render(request, "console/servicedesk/_technicians.html", {"staff": staff})
 
 

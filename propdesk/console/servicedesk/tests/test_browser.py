@@ -41,21 +41,27 @@ def test_phone_intake_dispatch_and_sign_off_on_the_technicians_phone(cast, brows
     assert "<script>alert(1)</script>客厅灯不亮" in page.inner_text("dd.pre")
     # Dispatch from the case page: department, then technician.
     page.click("details[data-action=dispatch] summary")
-    page.select_option(
-        "details[data-action=dispatch] select[name=department_id]", str(cast.maint_dept_a.pk)
-    )
+    # Choosing the department reloads its technicians (htmx); pick one after that.
+    with page.expect_response("**/cases/technicians/**"):
+        page.select_option(
+            "details[data-action=dispatch] select[name=department_id]", str(cast.maint_dept_a.pk)
+        )
+    page.wait_for_timeout(100)
     page.select_option(
         "details[data-action=dispatch] select[name=assignee_id]", str(cast.tech_a.pk)
     )
     page.click("details[data-action=dispatch] button[type=submit]")
     page.wait_for_selector("text=已派工")
+    case.refresh_from_db()
+    assert case.assignee == cast.tech_a
     logout(page)
 
     # The technician's phone.
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, "tech_a")
     page.goto(page.base_url + "/cases/jobs/")
-    page.click(f"text={case.number}")
+    assert case.number in page.inner_text("main")
+    page.click(f"a.job[href='/cases/jobs/{case.pk}/']")
     page.click("button.big:has-text('接单')")
     page.click("button.big:has-text('开始维修')")
     page.fill("textarea[name=work_done]", "更换灯管")

@@ -266,8 +266,9 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
         )
     widths = [len(h) for h in headers]
     for line in lines:
-        padded = (*line, *[""] * (len(headers) - len(line)))[: len(headers)]
-        widths = [max(w, len(c)) for w, c in zip(widths, padded, strict=True)]
+        # A skipped row's reason runs past the figures; only its name and dataset align.
+        cells = line if len(line) == len(headers) else (*line[:2], *[""] * (len(headers) - 2))
+        widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
     for line in lines:

@@ -64,12 +64,13 @@ def work_order_pdf(case: Any, *, materials: list[Any]) -> bytes:
     if case.category and case.category.parent_id:
         category = f"{case.category.parent.name} / {category}"
     reporter = case.customer.name if case.customer else case.reporter_name
+    phone = case.customer.phone_masked if case.customer else ""
     appointment = ""
     if case.appointment_start:
         appointment = f"{_t(case.appointment_start, tz)} – {timezone.localtime(case.appointment_end, tz):%H:%M}"
     rows = [
         ["工单编号", case.number, "报修时间", _t(case.received_at, tz)],
-        ["报修人", reporter, "联系电话", case.reporter_phone_masked],
+        ["报修人", reporter, "联系电话", case.reporter_phone_masked or phone],
         ["房号/地点", case.place_label, "受理渠道", case.get_channel_display()],
         [
             "类别",

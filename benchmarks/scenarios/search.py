@@ -57,6 +57,7 @@ def _customer_rows(ctx: Context, name: str) -> list[dict[str, Any]]:
                 "phone": phone_display(decrypt(c.phone_cipher)),
                 "id_number": decrypt(c.id_number_cipher),
                 "label": house_of.get(pk, ""),
+                "community_id": c.community_id,
             }
         )
     return rows
@@ -100,12 +101,31 @@ def _register(name: str, what: str, pick: Callable[[dict[str, Any]], str]) -> No
 
         return call
 
+    def setup_one(ctx: Context) -> Any:
+        quick_search = _quick_search()
+        pairs = [(pick(r), r["community_id"]) for r in _customer_rows(ctx, name)]
+        pairs = [(q, c) for q, c in pairs if q]
+        user = ctx.user
+
+        def call(i: int) -> None:
+            query, community_id = pairs[i % len(pairs)]
+            quick_search(user, query, community_id=community_id)
+
+        return call
+
     scenario(
         name,
         description=f"quick_search with {what}, all communities in scope.",
         runs=200,
         floor="floor.select",
     )(setup)
+    scenario(
+        name.replace("search.", "search.one_community.", 1),
+        description=f"quick_search with {what}, within the caller's community "
+        "(community_id=…, as the console's current community).",
+        runs=200,
+        floor="floor.select",
+    )(setup_one)
 
 
 for _name, (_what, _pick) in QUERY_TYPES.items():
@@ -130,5 +150,28 @@ def search_plate(ctx: Context) -> Any:
 
     def call(i: int) -> None:
         quick_search(user, plates[i % len(plates)])
+
+    return call
+
+
+@scenario(
+    "search.one_community.plate",
+    description="quick_search with a licence plate within its community (community_id=…).",
+    runs=200,
+    floor="floor.select",
+)
+def search_plate_one(ctx: Context) -> Any:
+    from propdesk.customers.models import Vehicle
+
+    quick_search = _quick_search()
+    ids = vehicle_ids(ctx, "search.plate")
+    pairs = list(Vehicle.objects.filter(pk__in=ids).values_list("plate", "community_id"))
+    if not pairs:
+        raise Skip("the dataset has no vehicles")
+    user = ctx.user
+
+    def call(i: int) -> None:
+        plate, community_id = pairs[i % len(pairs)]
+        quick_search(user, plate, community_id=community_id)
 
     return call

@@ -124,6 +124,8 @@ def test_registry_names_the_scenarios_of_issue_3():
         "search.pinyin_initials",
         "search.plate",
         "search.id_number",
+        "search.one_community.house_label",
+        "search.one_community.plate",
         "customer.page",
         "customer.list",
         "import.customers_10k",

@@ -27,4 +27,5 @@ urlpatterns = [
     path("cases/", include("propdesk.console.servicedesk.urls")),
     path("outbox/", include("propdesk.console.notify.urls")),
     path("frontdesk/", include("propdesk.console.frontdesk.urls")),
+    path("imports/", include("propdesk.console.imports.urls")),
 ]

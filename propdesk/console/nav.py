@@ -31,4 +31,5 @@ NAV: list[NavItem] = [
     NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
     NavItem(_("Outbox"), "console:notify:outbox", Cap.NOTIFY_VIEW),
     NavItem(_("Front desk"), "console:frontdesk:desk", Cap.FRONTDESK_VIEW),
+    NavItem(_("Import and export"), "console:imports:index", Cap.DATA_EXPORT),
 ]

@@ -247,3 +247,32 @@ def test_events_are_immutable(cast):
     event.note = "changed"
     with pytest.raises(RuntimeError):
         event.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_lending_one_key_at_once_one_wins(cast, on_postgres):
+    import threading
+
+    from django.db import connection as conn
+
+    key = deposit(cast)
+    barrier = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def desk(actor):
+        try:
+            barrier.wait()
+            lend(cast, key, actor=actor, now=T0 + hours(1))
+            outcomes.append("lent")
+        except Conflict as exc:
+            outcomes.append(f"refused: {exc.code}")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=desk, args=(a,)) for a in (cast.desk_a, cast.steward_a)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["lent", "refused: invalid_transition"]
+    assert KeyLend.objects.count() == 1

@@ -206,3 +206,40 @@ def test_only_undeliverable_items_can_be_returned_to_the_post_office_r_pcl_3(cas
             postal_worker="周强",
         )
     assert Parcel.objects.get().status == ParcelStatus.WAITING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_handing_over_one_parcel_at_once_one_wins(cast, on_postgres):
+    import threading
+
+    from django.db import connection as conn
+
+    consent(cast)
+    parcel = receive(cast)
+    barrier = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def hand_over(actor):
+        try:
+            barrier.wait()
+            services.parcel_pickup(
+                actor=actor,
+                parcel_id=parcel.pk,
+                method="code",
+                code=parcel.pickup_code,
+                collector_name="张伟",
+                paper_form_number="QJ-9",
+            )
+            outcomes.append("handed over")
+        except Conflict as exc:
+            outcomes.append(f"refused: {exc.code}")
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=hand_over, args=(a,)) for a in (cast.desk_a, cast.steward_a)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["handed over", "refused: invalid_transition"]
+    assert DeskEvent.objects.filter(object_id=parcel.pk, action="pickup").count() == 1

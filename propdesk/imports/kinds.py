@@ -81,6 +81,8 @@ class Spec:
     apply: Callable[[Context, Row], str]
     # A service's field name → the column to blame when it differs from the key.
     blame: dict[str, str] = field(default_factory=dict)
+    # Columns an export adds for people to read; an import skips them.
+    ignored: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -518,6 +520,7 @@ SPECS: dict[str, Spec] = {
         _prepare_houses,
         apply_house,
         blame={"building_id": "building", "label": "room"},
+        ignored=("房屋编号", "小区"),
     ),
     ImportKind.CUSTOMERS: Spec(
         ImportKind.CUSTOMERS,

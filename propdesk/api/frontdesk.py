@@ -436,6 +436,7 @@ class ParcelViewSet(mixins.ListModelMixin, DeskViewSet):
             actor=request.user,
             house_id=_required_int(d, "house"),
             perishable=_flag(d.get("perishable")),
+            photo=request.FILES.get("photo"),
             **_pick(
                 services.parcel_receive,
                 d,

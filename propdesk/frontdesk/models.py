@@ -29,6 +29,10 @@ def _signature_path(instance: Any, filename: str) -> str:
     return f"frontdesk/signatures/{instance.community_id}/{filename}"
 
 
+def _photo_path(instance: Any, filename: str) -> str:
+    return f"frontdesk/parcels/{instance.community_id}/{filename}"
+
+
 # --- keys (R-KEY-1..5) -----------------------------------------------------------
 
 
@@ -360,6 +364,7 @@ class Parcel(models.Model):
     )
     shelf = models.CharField(_("shelf"), max_length=20, blank=True)
     perishable = models.BooleanField(_("perishable (food)"), default=False)
+    photo = models.FileField(_("photo"), upload_to=_photo_path, blank=True, max_length=200)
     status = models.CharField(
         _("status"), max_length=16, choices=ParcelStatus.choices, default=ParcelStatus.WAITING
     )

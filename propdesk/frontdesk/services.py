@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import secrets
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,7 +29,7 @@ from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid, NotFound
 from propdesk.core.identity import normalise_phone
 from propdesk.core.numbering import number_next
-from propdesk.core.uploads import check_upload
+from propdesk.core.uploads import IMAGE_TYPES, check_upload
 from propdesk.customers.models import Customer, Occupancy, OccupancyRole
 from propdesk.customers.selectors import customer_get_for_user
 from propdesk.customers.services import timeline_append
@@ -75,6 +75,7 @@ MAIL_RETURN_WITHIN = dt.timedelta(days=3)  # R-PCL-3
 PERISHABLE_FOLLOW_UP = dt.timedelta(hours=4)  # R-PCL-2: food is chased the same day
 PARCEL_FOLLOW_UP = dt.timedelta(days=3)
 SIGNATURE_MAX_BYTES = 512 * 1024
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
 FOLLOW_UP_METHODS = (
     ("phone", gettext_lazy("Phone")),
     ("sms", gettext_lazy("SMS")),
@@ -1025,6 +1026,7 @@ def parcel_receive(
     size: str = ParcelSize.SMALL,
     shelf: str = "",
     perishable: bool = False,
+    photo: IO[bytes] | None = None,
     now: dt.datetime | None = None,
 ) -> Parcel:
     """Log a parcel in the mail register for a consenting recipient, give it a pickup code and
@@ -1068,6 +1070,15 @@ def parcel_receive(
             )
         else:
             customer = recipients[0]
+    checked_photo = None
+    if photo is not None:
+        try:
+            checked_photo = check_upload(
+                photo, field="photo", allowed=IMAGE_TYPES, max_bytes=PHOTO_MAX_BYTES
+            )
+        except Invalid as exc:
+            for reason in exc.errors.get("photo", []):
+                errors.add("photo", reason)
     if (
         tracking
         and Parcel.objects.filter(
@@ -1107,6 +1118,14 @@ def parcel_receive(
                     ) from None
         else:  # pragma: no cover - a million codes, a few hundred waiting
             raise Conflict(_("No free pickup code; try again."))
+        if photo is not None and checked_photo is not None:
+            photo.seek(0)
+            parcel.photo.save(
+                f"parcel-{parcel.pk}.{checked_photo.extension}",
+                ContentFile(photo.read()),
+                save=False,
+            )
+            parcel.save(update_fields=["photo"])
         with _owner_language():
             body = _(
                 "[%(community)s] A %(kind)s (%(carrier)s) is waiting for you at the front desk. "

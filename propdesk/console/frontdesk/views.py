@@ -335,6 +335,7 @@ def parcel_list(request: HttpRequest) -> HttpResponse:
                 house_id=house_id,
                 customer_id=request.POST.get("customer_id") or None,
                 perishable=_flag(request, "perishable"),
+                photo=request.FILES.get("photo"),
                 **data,
             )
         sticky = {

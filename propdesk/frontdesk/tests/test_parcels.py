@@ -243,3 +243,18 @@ def test_two_agents_handing_over_one_parcel_at_once_one_wins(cast, on_postgres):
         t.join()
     assert sorted(outcomes) == ["handed over", "refused: invalid_transition"]
     assert DeskEvent.objects.filter(object_id=parcel.pk, action="pickup").count() == 1
+
+
+def test_an_optional_photo_is_kept_and_must_be_an_image(cast):
+    import io
+
+    from .conftest import PNG
+
+    consent(cast)
+    parcel = receive(cast, photo=io.BytesIO(PNG))
+    assert parcel.photo.name.endswith(".png")
+    before = row_counts(*FD)
+    with pytest.raises(Invalid) as exc:
+        receive(cast, tracking="SF2", photo=io.BytesIO(b"%PDF-1.4 not an image"))
+    assert list(exc.value.errors) == ["photo"]
+    assert row_counts(*FD) == before

@@ -212,3 +212,20 @@ def test_desk_page_query_count_does_not_grow_with_items(
     client.get(reverse("console:frontdesk:desk"))
     with django_assert_max_num_queries(30):
         client.get(reverse("console:frontdesk:desk"))
+
+
+def test_receive_with_a_photo_from_the_console(client, cast, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from propdesk.frontdesk.tests.conftest import PNG
+
+    client.force_login(cast.desk_a)
+    response = client.post(
+        reverse("console:frontdesk:parcel-list"),
+        {"tracking_number": "YT55", "house": "1-1-101", "photo": SimpleUploadedFile("p.png", PNG)},
+    )
+    assert response.status_code == 302
+    parcel = Parcel.objects.get(tracking_number="YT55")
+    assert parcel.photo.name.endswith(".png")
+    page = client.get(reverse("console:frontdesk:parcel-detail", args=[parcel.pk]))
+    assert parcel.photo.url in page.content.decode()

@@ -183,3 +183,11 @@ def test_exported_houses_import_back_unchanged(client, cast):
     )
     assert (job.errors, job.state, job.unchanged) == ([], ImportState.DONE, 2)
     assert row_counts() == before
+
+
+def test_pages_are_in_chinese_by_default(client, cast):
+    login(client, cast, "director_a")
+    page = client.get(reverse("console:imports:index")).content.decode()
+    assert "导入导出" in page
+    assert "上传并校验" in page
+    assert "导出客户" in page

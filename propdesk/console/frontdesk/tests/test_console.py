@@ -229,3 +229,44 @@ def test_receive_with_a_photo_from_the_console(client, cast, world):
     assert parcel.photo.name.endswith(".png")
     page = client.get(reverse("console:frontdesk:parcel-detail", args=[parcel.pk]))
     assert parcel.photo.url in page.content.decode()
+
+
+def test_list_pages_do_not_query_per_row(client, cast, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast.desk_a)
+    urls = [
+        reverse("console:frontdesk:desk"),
+        reverse("console:frontdesk:parcel-list"),
+        reverse("console:frontdesk:key-list"),
+        reverse("console:frontdesk:storage"),
+        reverse("console:frontdesk:pass-list"),
+    ]
+
+    def counts():
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            result.append(len(ctx.captured_queries))
+        return result
+
+    def add(n):
+        services.parcel_receive(
+            actor=cast.desk_a, house_id=cast.house_a1.pk, tracking_number=f"ZTO{n}"
+        )
+        deposit(cast, tag=f"K1{n}", slot=f"B-{n}")
+        services.storage_deposit(
+            actor=cast.desk_a,
+            community_id=cast.alpha.pk,
+            owner_name="张伟",
+            description="菜",
+            label_number=f"S{n}",
+        )
+
+    add(0)
+    before = counts()
+    for n in range(1, 9):
+        add(n)
+    assert counts() == before

@@ -407,3 +407,16 @@ __all__ = [
     "import_job_step",
     "import_run",
 ]
+
+
+ABANDONED_AFTER = dt.timedelta(hours=24)
+
+
+def import_jobs_purge(*, now: dt.datetime | None = None) -> int:
+    """Drop the rows of jobs checked or started but left alone for a day (they hold PII)."""
+    cutoff = (now or timezone.now()) - ABANDONED_AFTER
+    stale = ImportJob.objects.filter(created_at__lt=cutoff).exclude(payload_cipher="")
+    stopped = stale.filter(state__in=RUNNING_STATES).update(
+        state=ImportState.FAILED, payload_cipher="", finished_at=now or timezone.now()
+    )
+    return stopped + stale.update(payload_cipher="", finished_at=now or timezone.now())

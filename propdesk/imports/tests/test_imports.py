@@ -293,3 +293,24 @@ def test_staff_of_another_community_cannot_import_into_it(cast):
             filename="b.csv",
             content=csv_bytes(BUILDING_HEADERS, [["7", "", "10", "0", "1"]]),
         )
+
+
+def test_rows_of_abandoned_jobs_are_forgotten_after_a_day(cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from propdesk.imports.services import import_jobs_purge
+
+    content = csv_bytes(BUILDING_HEADERS, [["7", "", "10", "0", "1"]])
+    job = import_job_create(
+        actor=cast.director_a,
+        community_id=cast.alpha.pk,
+        kind="buildings",
+        filename="b.csv",
+        content=content,
+    )
+    assert import_jobs_purge(now=timezone.now()) == 0
+    assert import_jobs_purge(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    job.refresh_from_db()
+    assert (job.state, job.payload_cipher) == (ImportState.FAILED, "")

@@ -153,3 +153,24 @@ def test_real_scenarios_run_on_a_tiny_dataset(settings):
     assert rows["customer.page"]["floor_ratio"] is not None
     # Search runs once propdesk.customers.search exists; until then it says why it skipped.
     assert rows["search.name"]["status"] in {"ok", "skipped"}, rows["search.name"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_file_passes_the_import_check():
+    from benchmarks.scenarios.imports import customers_csv
+    from propdesk.imports.models import ImportKind, ImportState
+    from propdesk.imports.services import import_run
+
+    params = gen.Params(communities=1, houses=20, customers=40, seed="import-test")
+    gen.generate(params, say=lambda _m: None)
+    ctx = harness.Context(scale="small", dataset="tiny", params=params)
+    job = import_run(
+        actor=ctx.user,
+        community_id=1,
+        kind=ImportKind.CUSTOMERS,
+        filename="bench.csv",
+        content=customers_csv(ctx, rows=15),
+        dry_run=True,
+    )
+    assert job.errors == []
+    assert job.state == ImportState.READY

@@ -88,7 +88,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         request.user, community_id=community.id if community else None, query=q or None
     )
     page = Paginator(customers_list_rows(qs), 50).get_page(request.GET.get("page"))
-    return render(request, "console/customer_list.html", {"page": page, "q": q})
+    return render(
+        request,
+        "console/customer_list.html",
+        {"page": page, "q": q, "can_export": user_can(request.user, Cap.DATA_EXPORT)},
+    )
 
 
 @staff_view
@@ -124,7 +128,13 @@ def house_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/house_list.html",
-        {"page": page, "q": q, "status": status, "statuses": HouseStatus.choices},
+        {
+            "page": page,
+            "q": q,
+            "status": status,
+            "statuses": HouseStatus.choices,
+            "can_export": user_can(request.user, Cap.DATA_EXPORT),
+        },
     )
 
 

@@ -110,3 +110,13 @@ def test_house_page_shows_audit_trail_to_supervisors_only(client, cast):
     login(client, cast.desk_a)
     page = client.get(reverse("console:house-detail", args=[cast.house_a1.pk])).content.decode()
     assert "occupied → vacant" not in page
+
+
+def test_list_pages_offer_the_filtered_excel_export_only_to_who_may_export(client, cast):
+    login(client, cast.desk_a)
+    page = client.get(reverse("console:customer-list"), {"q": "zw"}).content.decode()
+    assert reverse("console:imports:export-customers") + "?q=zw" in page
+    client.logout()
+    login(client, cast.tech_a)
+    page = client.get(reverse("console:house-list")).content.decode()
+    assert reverse("console:imports:export-houses") not in page

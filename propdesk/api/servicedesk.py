@@ -7,7 +7,6 @@ transition the state table does not allow answers 409 with the allowed actions.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -198,25 +197,6 @@ CREATE_FIELDS = (
 _ID_FIELDS = {"community", "house", "building", "customer", "category", "service_item"}
 
 
-def _filters(params: Any) -> QueueFilters:
-    def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(params.get(name, ""))
-        except ValueError:
-            return None
-
-    return QueueFilters(
-        kind=params.get("kind", "")[:16],
-        category_id=_int_param(params, "category"),
-        status=params.get("status", "")[:16],
-        building_id=_int_param(params, "building"),
-        assignee_id=_int_param(params, "assignee"),
-        received_from=day("received_from"),
-        received_to=day("received_to"),
-        q=params.get("q", "")[:40].strip(),
-    )
-
-
 class CaseViewSet(mixins.ListModelMixin, StaffViewSet):
     serializer_class = CaseListSerializer
     pagination_class = NoCountPagination
@@ -228,7 +208,7 @@ class CaseViewSet(mixins.ListModelMixin, StaffViewSet):
             self.request.user,
             queue=queue if queue in QUEUES else "open",
             community_id=_int_param(p, "community"),
-            filters=_filters(p),
+            filters=QueueFilters.from_params(p),
         )
 
     @extend_schema(

@@ -65,3 +65,28 @@ def check_upload(
     raise Invalid.field(
         field, _("This file type is not accepted; allowed: %(types)s.") % {"types": names}
     )
+
+
+SIGNATURE_MAX_BYTES = 512 * 1024
+
+
+def signature_from_data_url(data_url: str, *, field: str = "signature") -> bytes:
+    """Decode a signature drawn on a canvas (`data:image/png;base64,…`) and check it is a PNG."""
+    import base64
+    import binascii
+    import io
+
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise Invalid.field(field, _("The signature must be a PNG image drawn on the screen."))
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid.field(field, _("The signature image is damaged.")) from None
+    check_upload(
+        io.BytesIO(raw),
+        field=field,
+        allowed=frozenset({"image/png"}),
+        max_bytes=SIGNATURE_MAX_BYTES,
+    )
+    return raw

@@ -1,42 +1,20 @@
 """The release pass as a printable PDF and its QR code (SVG on screen, image in the PDF).
 
-Chinese needs a CJK font: WenQuanYi Micro Hei is registered once from the system
-fonts (`PROPDESK_CJK_FONT` overrides the path); without it the PDF still renders
-with Helvetica, and Chinese shows as boxes.
+Chinese needs a CJK font: `propdesk.core.pdf.cjk_font` registers it once
+(`PROPDESK_PDF_FONT` overrides the path) and refuses loudly when none is installed.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from functools import cache
-from pathlib import Path
 
 import segno
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from propdesk.core.pdf import cjk_font
+
 from .models import ReleasePass
-
-CJK_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-
-
-@cache
-def cjk_font() -> str:
-    """Register the CJK font with reportlab once; return its name (Helvetica as the fallback)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    candidates = [os.environ.get("PROPDESK_CJK_FONT", ""), *CJK_FONT_PATHS]
-    for path in candidates:
-        if path and Path(path).exists():
-            pdfmetrics.registerFont(TTFont("PropDeskCJK", path, subfontIndex=0))
-            return "PropDeskCJK"
-    return "Helvetica"
 
 
 def pass_qr_payload(release: ReleasePass) -> str:

@@ -8,10 +8,7 @@ queues notifications — all in one transaction, so a refusal writes nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import io
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
@@ -29,7 +26,7 @@ from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid, NotFound
 from propdesk.core.identity import normalise_phone
 from propdesk.core.numbering import number_next
-from propdesk.core.uploads import IMAGE_TYPES, check_upload
+from propdesk.core.uploads import IMAGE_TYPES, check_upload, signature_from_data_url
 from propdesk.customers.models import Customer, Occupancy, OccupancyRole
 from propdesk.customers.selectors import customer_get_for_user
 from propdesk.customers.services import timeline_append
@@ -74,7 +71,6 @@ UNDELIVERED_LEND_LIMIT = dt.timedelta(hours=12)  # R-KEY-3
 MAIL_RETURN_WITHIN = dt.timedelta(days=3)  # R-PCL-3
 PERISHABLE_FOLLOW_UP = dt.timedelta(hours=4)  # R-PCL-2: food is chased the same day
 PARCEL_FOLLOW_UP = dt.timedelta(days=3)
-SIGNATURE_MAX_BYTES = 512 * 1024
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 FOLLOW_UP_METHODS = (
     ("phone", gettext_lazy("Phone")),
@@ -199,24 +195,6 @@ def _timeline(
         ref_id=str(ref_id),
         at=at,
     )
-
-
-def signature_from_data_url(data_url: str, *, field: str = "signature") -> bytes:
-    """Decode a canvas signature (`data:image/png;base64,…`) and check it really is a PNG."""
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
-        raise Invalid.field(field, _("The signature must be a PNG image drawn on the screen."))
-    try:
-        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
-    except (binascii.Error, ValueError):
-        raise Invalid.field(field, _("The signature image is damaged.")) from None
-    check_upload(
-        io.BytesIO(raw),
-        field=field,
-        allowed=frozenset({"image/png"}),
-        max_bytes=SIGNATURE_MAX_BYTES,
-    )
-    return raw
 
 
 def _signature(

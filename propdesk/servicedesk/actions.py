@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from propdesk.core.uploads import signature_from_data_url
+
 from . import services
 
 
@@ -100,7 +102,7 @@ def run_action(
     if action == "complete" and isinstance(kwargs.get("signature"), str):
         raw = kwargs.pop("signature")
         if raw:
-            kwargs["signature"] = services.signature_from_data_url(raw)
+            kwargs["signature"] = signature_from_data_url(raw)
     # Required text inputs the caller left out are refused by the service by name.
     for required in (
         "reason",

@@ -91,6 +91,31 @@ class QueueFilters:
     received_to: dt.date | None = None
     q: str = ""
 
+    @classmethod
+    def from_params(cls, params: Any) -> QueueFilters:
+        """The filters of a query string (console and API alike); nonsense means "no filter"."""
+
+        def number(name: str) -> int | None:
+            raw = str(params.get(name, "") or "").strip()
+            return int(raw) if raw.isdigit() else None
+
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(str(params.get(name, "") or ""))
+            except ValueError:
+                return None
+
+        return cls(
+            kind=str(params.get("kind", "") or "")[:16],
+            category_id=number("category"),
+            status=str(params.get("status", "") or "")[:16],
+            building_id=number("building"),
+            assignee_id=number("assignee"),
+            received_from=day("received_from"),
+            received_to=day("received_to"),
+            q=str(params.get("q", "") or "")[:40].strip(),
+        )
+
 
 def case_queue(
     user: Any,

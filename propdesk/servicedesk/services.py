@@ -10,10 +10,7 @@ nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import IO, Any
@@ -41,7 +38,6 @@ from propdesk.estates.selectors import community_get_for_user
 
 from . import rules
 from .models import (
-    OPEN_STATUSES,
     AttachmentKind,
     BillingBasis,
     Case,
@@ -68,7 +64,10 @@ from .models import (
 from .selectors import case_get_for_user, categories_for, service_items_for
 from .workflow import REWORK_TARGET, WORKFLOWS, Transition, transitions_from
 
-SIGNATURE_MAX_BYTES = 512 * 1024
+# Who may write on a case outside its transitions: notes, replies, photos, immediate actions.
+NOTE_CAPABILITIES = frozenset(
+    {Cap.CASES_INTAKE, Cap.CASES_WORK, Cap.CASES_HANDLE, Cap.CASES_DISPATCH}
+)
 ANSWER_WAYS = (
     ("phone", "phone"),
     ("visit", "visit"),
@@ -175,13 +174,10 @@ def _event(
     )
     # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
     # and keep `due_at` on the worst running clock so queues sort on one column.
-    from propdesk.sla.models import Clock
     from propdesk.sla.services import clocks_on_event
 
     nearest = clocks_on_event(case, action, at=at)
-    if nearest != case.due_at and (
-        nearest is not None or Clock.objects.filter(case_id=case.pk).exists()
-    ):
+    if nearest != case.due_at:
         case.due_at = nearest
         Case.objects.filter(pk=case.pk).update(due_at=nearest)
     if case.customer_id or case.house_id:
@@ -236,27 +232,6 @@ def _notify(
     return True
 
 
-def _refresh_due(case: Case) -> None:
-    """Keep `due_at` on the nearest deadline the service desk itself knows.
-
-    The deadline policies (sla) replace this with their clocks' nearest due.
-    """
-    if case.status in {CaseStatus.COMPLETED, CaseStatus.ANSWERED}:
-        visit = (
-            case.return_visits.filter(visited_at__isnull=True)
-            .order_by("due_at")
-            .values_list("due_at", flat=True)
-            .first()
-        )
-        case.due_at = visit
-    elif case.status in {CaseStatus.DISPATCHED, CaseStatus.ACCEPTED} and case.appointment_end:
-        case.due_at = case.appointment_end
-    elif case.status in OPEN_STATUSES and case.requested_by:
-        case.due_at = case.requested_by
-    elif case.status not in OPEN_STATUSES or case.status == CaseStatus.ON_HOLD:
-        case.due_at = None
-
-
 def _apply(
     *,
     actor: Any,
@@ -284,8 +259,7 @@ def _apply(
             fields.add("closed_at")
         if after is not None:
             after(case, now)
-        _refresh_due(case)
-        case.save(update_fields=sorted(fields | {"status", "due_at", "updated_at"}))
+        case.save(update_fields=sorted(fields | {"status", "updated_at"}))
         _event(
             case,
             actor=actor,
@@ -573,7 +547,6 @@ def case_create(
             received_at=now,
             created_by=actor,
         )
-        _refresh_due(case)
         case.save()
         _event(
             case,
@@ -711,6 +684,17 @@ def case_reassign(**kwargs: Any) -> Case:
     return case_dispatch(**kwargs, action="reassign")
 
 
+def case_assign(
+    *, actor: Any, case_id: int | str, assignee_id: int | str, now: dt.datetime | None = None
+) -> Case:
+    """Give a case to a technician: dispatch it if it was only received, else reassign it."""
+    case = case_get_for_user(actor, case_id)
+    action = "dispatch" if case.status == CaseStatus.RECEIVED else "reassign"
+    return case_dispatch(
+        actor=actor, case_id=case_id, assignee_id=assignee_id, now=now, action=action
+    )
+
+
 def case_accept(
     *, actor: Any, case_id: int | str, note: str = "", now: dt.datetime | None = None
 ) -> Case:
@@ -758,24 +742,6 @@ def case_resume(
         return ["held_since"] if held is not None else []
 
     return _apply(actor=actor, case_id=case_id, action="resume", now=now, note=note, change=change)
-
-
-def signature_from_data_url(data_url: str, *, field: str = "signature") -> bytes:
-    """Decode a canvas signature (`data:image/png;base64,…`) and check it is a PNG."""
-    prefix = "data:image/png;base64,"
-    if not data_url.startswith(prefix):
-        raise Invalid.field(field, _("The signature must be a PNG image drawn on the screen."))
-    try:
-        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
-    except (binascii.Error, ValueError):
-        raise Invalid.field(field, _("The signature image is damaged.")) from None
-    check_upload(
-        io.BytesIO(raw),
-        field=field,
-        allowed=frozenset({"image/png"}),
-        max_bytes=SIGNATURE_MAX_BYTES,
-    )
-    return raw
 
 
 def _materials(
@@ -996,8 +962,7 @@ def case_leak_test_record(
                 window.rule,
             )
             visit.save(update_fields=["not_before", "due_at", "rule"])
-        _refresh_due(case)
-        case.save(update_fields=["leak_test_at", "due_at", "updated_at"])
+        case.save(update_fields=["leak_test_at", "updated_at"])
         _event(
             case,
             actor=actor,
@@ -1391,7 +1356,7 @@ def case_note_add(
     with transaction.atomic():
         case = _lock(actor, case_id)
         caps = capabilities_of(actor)
-        if not ({Cap.CASES_INTAKE, Cap.CASES_WORK, Cap.CASES_HANDLE, Cap.CASES_DISPATCH} & caps):
+        if not (NOTE_CAPABILITIES & caps):
             raise Forbidden(_("You do not have the permission for this action."))
         fields = ["updated_at"]
         if public and case.first_answer_at is None:
@@ -1419,7 +1384,7 @@ def case_immediate_action_record(
     errors.raise_if_any()
     with transaction.atomic():
         case = _lock(actor, case_id)
-        if not ({Cap.CASES_INTAKE, Cap.CASES_WORK, Cap.CASES_HANDLE} & capabilities_of(actor)):
+        if not (NOTE_CAPABILITIES & capabilities_of(actor)):
             raise Forbidden(_("You do not have the permission for this action."))
         if not case.is_open:
             raise Conflict(_("The case is %(status)s.") % {"status": case.get_status_display()})
@@ -1454,7 +1419,7 @@ def case_attachment_add(
     )
     with transaction.atomic():
         case = _lock(actor, case_id)
-        if not ({Cap.CASES_INTAKE, Cap.CASES_WORK, Cap.CASES_HANDLE} & capabilities_of(actor)):
+        if not (NOTE_CAPABILITIES & capabilities_of(actor)):
             raise Forbidden(_("You do not have the permission for this action."))
         attachment = CaseAttachment(
             case=case,

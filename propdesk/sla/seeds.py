@@ -151,6 +151,15 @@ POLICIES: list[dict[str, Any]] = [
         "window_start_minutes": 0,
         "target_minutes": 3 * DAY,
     },
+    {
+        "code": "R-SVC-1",
+        "name": "有偿服务按约定时间上门",
+        "kind": "paid_service",
+        "start_event": "dispatch",
+        "stop_events": ["start"],
+        "target_kind": "appointment",
+        "escalate_to": ["department_head"],
+    },
 ]
 
 

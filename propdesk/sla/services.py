@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from propdesk.core.calendar import DEFAULT_HOURS, WorkingCalendar
+from propdesk.servicedesk.rules import flag
 
 from .models import CalendarOverride, Clock, ClockState, CommunityHours, Policy, TargetKind
 
@@ -51,15 +53,6 @@ def calendar_for(community: Any) -> WorkingCalendar:
 # --- which policies apply --------------------------------------------------------------
 
 
-def _flag(category: Any, name: str) -> bool:
-    if category is None:
-        return False
-    if getattr(category, name):
-        return True
-    parent = category.parent if category.parent_id else None
-    return bool(parent is not None and getattr(parent, name))
-
-
 def _matches(policy: Policy, case: Any) -> bool:
     if policy.kind and policy.kind != case.kind:
         return False
@@ -67,9 +60,9 @@ def _matches(policy: Policy, case: Any) -> bool:
         return False
     if policy.channel and policy.channel != case.channel:
         return False
-    if policy.requires_safety and not _flag(case.category, "is_safety_facility"):
+    if policy.requires_safety and not flag(case.category, "is_safety_facility"):
         return False
-    return not (policy.requires_leak and not _flag(case.category, "is_leak"))
+    return not (policy.requires_leak and not flag(case.category, "is_leak"))
 
 
 def policies_for(case: Any, *, candidates: Iterable[Policy] | None = None) -> list[Policy]:
@@ -127,6 +120,8 @@ def _anchor(policy: Policy, case: Any, at: dt.datetime) -> dt.datetime | None:
     """When the clock of `policy` starts: the leak test itself for leak repairs (R-REP-5)."""
     if policy.start_event == "leak_test":
         return case.leak_test_at
+    if policy.target_kind == TargetKind.APPOINTMENT and case.appointment_end is None:
+        return None  # no appointment was agreed: there is nothing to be on time for
     return at
 
 
@@ -305,14 +300,18 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str,
             .values_list("id", flat=True)[:batch]
         )
         if due_ids:
+            # breached_at is the deadline itself, not the moment the sweep noticed.
             counts["breached"] = Clock.objects.filter(
                 id__in=due_ids, state=ClockState.RUNNING
-            ).update(state=ClockState.BREACHED, warning_level=2)
-            # breached_at is the deadline itself, not the moment the sweep noticed.
-            for clock in Clock.objects.filter(id__in=due_ids).select_related("policy", "case"):
-                if clock.breached_at is None:
-                    clock.breached_at = clock.due_at
-                    clock.save(update_fields=["breached_at"])
+            ).update(
+                state=ClockState.BREACHED,
+                warning_level=2,
+                breached_at=Coalesce("breached_at", F("due_at")),
+            )
+            breached = Clock.objects.filter(id__in=due_ids).select_related(
+                "policy", "case", "case__community"
+            )
+            for clock in breached:
                 _escalate(clock, now=now)
         warn_ids = list(
             Clock.objects.select_for_update(skip_locked=True)

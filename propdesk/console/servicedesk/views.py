@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from propdesk.accounts.models import Department, User, UserKind
 from propdesk.accounts.roles import Cap, Role
-from propdesk.accounts.selectors import current_community, require, user_can
+from propdesk.accounts.selectors import capabilities_of, current_community, require, user_can
 from propdesk.console.views import staff_view
 from propdesk.core.errors import Conflict, DomainError, Invalid
 from propdesk.customers.selectors import customers_list_rows, customers_visible_to
@@ -61,25 +61,6 @@ def _int(raw: Any) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _filters(params: QueryDict) -> QueueFilters:
-    def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(params.get(name, ""))
-        except ValueError:
-            return None
-
-    return QueueFilters(
-        kind=params.get("kind", "")[:16],
-        category_id=_int(params.get("category")),
-        status=params.get("status", "")[:16],
-        building_id=_int(params.get("building")),
-        assignee_id=_int(params.get("assignee")),
-        received_from=day("received_from"),
-        received_to=day("received_to"),
-        q=params.get("q", "")[:40].strip(),
-    )
-
-
 def _staff_of(community_id: int) -> list[User]:
     return list(
         User.objects.filter(kind=UserKind.STAFF, is_active=True, scopes__community_id=community_id)
@@ -103,7 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     community = current_community(request)
     name = request.GET.get("queue", "open")
     name = name if name in QUEUES else "open"
-    filters = _filters(request.GET)
+    filters = QueueFilters.from_params(request.GET)
     offset = _int(request.GET.get("offset")) or 0
     qs = case_queue(
         request.user, queue=name, community_id=community.id if community else None, filters=filters
@@ -145,14 +126,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     done, failed = 0, []
     for case_id in request.POST.getlist("case"):
         try:
-            case = case_get_for_user(request.user, case_id)
-            name = "dispatch" if case.status == CaseStatus.RECEIVED else "reassign"
-            run_action(
-                name,
-                actor=request.user,
-                case_id=case.pk,
-                data={"assignee_id": assignee, "department_id": ""},
-            )
+            services.case_assign(actor=request.user, case_id=case_id, assignee_id=assignee)
             done += 1
         except DomainError as exc:
             failed.append(f"{case_id}: {_message(exc)}")
@@ -404,9 +378,7 @@ def _case_page(
             "templates": reply_templates_for(
                 community.company_id, kind=case.kind, category_id=case.category_id
             ),
-            "can_note": user_can(request.user, Cap.CASES_INTAKE)
-            or user_can(request.user, Cap.CASES_WORK)
-            or user_can(request.user, Cap.CASES_HANDLE),
+            "can_note": bool(services.NOTE_CAPABILITIES & capabilities_of(request.user)),
             "is_open": case.status in OPEN_STATUSES,
             "now": timezone.now(),
         },

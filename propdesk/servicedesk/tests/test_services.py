@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from propdesk.core.errors import Conflict, Forbidden, Invalid, NotFound
+from propdesk.core.uploads import signature_from_data_url
 from propdesk.customers.models import TimelineEntry
 from propdesk.servicedesk import services
 from propdesk.servicedesk.models import (
@@ -289,7 +290,7 @@ def test_completion_needs_the_customers_sign_off_r_rep_4(cast, desk):
             actor=cast.tech_a, case_id=case.pk, work_done="修好", signoff_kind="drawn"
         )
     assert "signature" in exc.value.errors
-    signature = services.signature_from_data_url(
+    signature = signature_from_data_url(
         "data:image/png;base64," + __import__("base64").b64encode(PNG).decode()
     )
     case = services.case_complete(
@@ -308,10 +309,10 @@ def test_completion_needs_the_customers_sign_off_r_rep_4(cast, desk):
 
 def test_a_signature_that_is_not_a_png_is_refused(cast):
     with pytest.raises(Invalid) as exc:
-        services.signature_from_data_url("data:image/png;base64,PHNjcmlwdD4=")
+        signature_from_data_url("data:image/png;base64,PHNjcmlwdD4=")
     assert "signature" in exc.value.errors
     with pytest.raises(Invalid):
-        services.signature_from_data_url("javascript:alert(1)")
+        signature_from_data_url("javascript:alert(1)")
 
 
 def test_paid_repair_produces_one_charge_request_for_billing_r_rep_4(cast, desk):

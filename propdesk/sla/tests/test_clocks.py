@@ -216,3 +216,60 @@ def test_category_decides_which_return_visit_policy_applies(cast, desk):
     assert not clock(plain, "R-REP-5").policy.requires_safety
     assert clock(safety, "R-REP-5").policy.requires_safety
     assert category("elevator.noise").parent.is_safety_facility
+
+
+def test_paid_service_is_due_at_the_agreed_time_only_when_one_was_agreed_r_svc_1(cast):
+    from propdesk.servicedesk.models import ServiceItem
+
+    item = ServiceItem.objects.create(
+        company=cast.company,
+        code="bulb",
+        name="更换灯泡",
+        price="15.00",
+        department_kind="maintenance",
+    )
+
+    def order():
+        return services.case_create(
+            actor=cast.desk_a,
+            community_id=cast.alpha.pk,
+            kind="paid_service",
+            channel="phone",
+            description="换灯泡",
+            customer_id=cast.alice.pk,
+            house_id=cast.house_a1.pk,
+            service_item_id=item.pk,
+            now=T0,
+        )
+
+    agreed = order()
+    services.case_dispatch(
+        actor=cast.maint_head_a,
+        case_id=agreed.pk,
+        assignee_id=cast.tech_a.pk,
+        appointment_start=T0 + HOUR,
+        appointment_end=T0 + 2 * HOUR,
+        now=T0,
+    )
+    assert clock(agreed, "R-SVC-1").due_at == T0 + 2 * HOUR
+    unagreed = order()
+    services.case_dispatch(
+        actor=cast.maint_head_a, case_id=unagreed.pk, assignee_id=cast.tech_a.pk, now=T0
+    )
+    assert not Clock.objects.filter(case=unagreed, policy__code="R-SVC-1").exists()
+
+
+def test_bulk_assign_dispatches_the_received_and_reassigns_the_dispatched(cast, desk):
+    fresh = desk.repair(now=T0)
+    sent = desk.dispatched(desk.repair(now=T0), now=T0)
+    for case in (fresh, sent):
+        services.case_assign(
+            actor=cast.maint_head_a, case_id=case.pk, assignee_id=cast.tech_a2.pk, now=T0
+        )
+    from propdesk.servicedesk.models import CaseEvent
+
+    assert CaseEvent.objects.filter(case=fresh, action="dispatch").exists()
+    assert CaseEvent.objects.filter(case=sent, action="reassign").exists()
+    fresh.refresh_from_db()
+    sent.refresh_from_db()
+    assert fresh.assignee == sent.assignee == cast.tech_a2

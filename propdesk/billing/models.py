@@ -1,0 +1,522 @@
+"""Billing: fee items, price standards, bills, an append-only ledger, payments, receipts.
+
+Money is Decimal, two places, rounded half up once per bill line
+(`propdesk.core.money.money`). Nothing here is edited or deleted after it is
+written, except the cached balances on `Account` and `Bill.cleared`, which the
+services change in the same transaction as the entries they sum, and
+`propdesk billing reconcile` checks against those entries.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from propdesk.estates.models import HouseKind, MeterKind
+
+ZERO = Decimal("0.00")
+
+
+class FeeKind(models.TextChoices):
+    MANAGEMENT = "management", _("Property management fee")
+    PARKING = "parking", _("Parking fee")
+    GARBAGE = "garbage", _("Garbage fee")
+    UTILITY = "utility", _("Utility collected on behalf (water, electricity, gas)")
+    DEPOSIT = "deposit", _("Deposit")
+    ONE_OFF = "one_off", _("One-off fee")
+    SERVICE = "service", _("Paid service or repair")
+    LATE_FEE = "late_fee", _("Late fee")
+
+
+class FeeItem(models.Model):
+    """费用项: what a community charges for."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=FeeKind.choices)
+    meter_kind = models.CharField(
+        _("meter"), max_length=16, choices=MeterKind.choices, blank=True, default=""
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["community_id", "sort", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="feeitem_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_liability(self) -> bool:
+        """Deposits are held for the customer, not income."""
+        return self.kind == FeeKind.DEPOSIT
+
+
+class PriceBasis(models.TextChoices):
+    PER_AREA_MONTH = "per_area_month", _("Per m² per month")
+    FIXED_MONTH = "fixed_month", _("Fixed per month")
+    PER_UNIT = "per_unit", _("Per unit of metered use")
+    ONE_OFF = "one_off", _("One-off")
+
+
+class PriceStandard(models.Model):
+    """收费标准: the approved price of a fee item for a kind of house, from a month on (R-FEE-1)."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="standards", verbose_name=_("fee item")
+    )
+    house_kind = models.CharField(
+        _("house kind"),
+        max_length=16,
+        choices=HouseKind.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty: every kind of house without a standard of its own."),
+    )
+    basis = models.CharField(_("basis"), max_length=16, choices=PriceBasis.choices)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
+    valid_from = models.DateField(_("valid from"), help_text=_("First day of a month."))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    approval_ref = models.CharField(_("approval reference"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price standard")
+        verbose_name_plural = _("price standards")
+        ordering = ["community_id", "fee_item_id", "house_kind", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fee_item", "house_kind", "valid_from"], name="standard_unique_start"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="standard_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item} {self.unit_price} ({self.valid_from:%Y-%m})"
+
+
+class AdjustmentKind(models.TextChoices):
+    CUSTODY = "custody", _("Custody houses pay a share of the fee (R-CST-4)")
+    VACANCY = "vacancy", _("Vacancy discount")
+    PROMPT_PAYMENT = "prompt_payment", _("Prompt-payment reward")
+    LATE_FEE = "late_fee", _("Late fee")
+
+
+class AdjustmentRule(models.Model):
+    """A rule that changes what a bill comes to, configured per community, not coded.
+
+    `rate` is a fraction: custody 0.70 means the house pays 70% of the full fee;
+    vacancy 0.30 means a 30% discount; prompt payment 0.05 means 5% off when a
+    bill is paid in full by its due date; late fee 0.0005 means 0.05% of the
+    overdue amount per day.
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AdjustmentKind.choices)
+    fee_item = models.ForeignKey(
+        FeeItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fee item"),
+        help_text=_("Empty: every management fee."),
+    )
+    rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=4)
+    is_active = models.BooleanField(_("active"), default=True)
+    contract_ref = models.CharField(
+        _("contract clause"),
+        max_length=100,
+        blank=True,
+        help_text=_("Late fees only where the community's service contract allows them."),
+    )
+
+    class Meta:
+        verbose_name = _("adjustment rule")
+        verbose_name_plural = _("adjustment rules")
+        ordering = ["community_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "kind", "fee_item"], name="adjustment_unique_kind"
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="adjustment_rate_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.rate}"
+
+
+class Cycle(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class Timing(models.TextChoices):
+    PREPAID = "prepaid", _("Prepaid (due at the start of the period)")
+    POSTPAID = "postpaid", _("Postpaid (due at the end of the period)")
+
+
+class RunState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Stopped; run again to resume")
+
+
+class BillingRun(models.Model):
+    """One billing run of a community for a period; resumable from `cursor`."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    period = models.CharField(_("period"), max_length=16, help_text="2026-11, 2026-Q4, 2026")
+    cycle = models.CharField(_("cycle"), max_length=8, choices=Cycle.choices)
+    timing = models.CharField(_("timing"), max_length=8, choices=Timing.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    fee_item_ids = models.JSONField(_("fee items"), default=list)
+    state = models.CharField(
+        _("state"), max_length=8, choices=RunState.choices, default=RunState.RUNNING
+    )
+    cursor = models.BigIntegerField(_("last house done"), default=0)
+    houses_total = models.PositiveIntegerField(_("houses"), default=0)
+    houses_done = models.PositiveIntegerField(_("houses done"), default=0)
+    bills_created = models.PositiveIntegerField(_("bills created"), default=0)
+    amount_created = models.DecimalField(
+        _("amount billed"), max_digits=16, decimal_places=2, default=ZERO
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["community", "period"], name="billingrun_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+
+class AccountKind(models.TextChoices):
+    HOUSE = "house", _("House account")
+    CUSTOMER = "customer", _("Customer deposit account")
+
+
+class Account(models.Model):
+    """A house's account (bills, prepayment) or a customer's (deposits).
+
+    `due`, `credit` and `deposit` cache the sums of the entries' deltas; they are
+    changed only together with the entries, and `billing reconcile` checks them.
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=AccountKind.choices)
+    house = models.ForeignKey(
+        "estates.House",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("house"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    due = models.DecimalField(_("owed"), max_digits=14, decimal_places=2, default=ZERO)
+    credit = models.DecimalField(_("prepaid"), max_digits=14, decimal_places=2, default=ZERO)
+    deposit = models.DecimalField(_("deposit held"), max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["house"], condition=Q(kind="house"), name="account_one_per_house"
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "community"],
+                condition=Q(kind="customer"),
+                name="account_one_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="house", house__isnull=False))
+                | Q(kind="customer", customer__isnull=False),
+                name="account_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.house or self.customer)
+
+    @property
+    def balance(self) -> Decimal:
+        """Owed less prepaid: positive means the house owes."""
+        return self.due - self.credit
+
+
+class Bill(models.Model):
+    """应收: what one house owes for one fee item and period. Unique per (house, item, period)."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    house = models.ForeignKey(
+        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills")
+    fee_item = models.ForeignKey(
+        FeeItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("fee item")
+    )
+    period = models.CharField(_("period"), max_length=40)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    due_date = models.DateField(_("due date"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
+    gross = models.DecimalField(_("full amount"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount due"), max_digits=12, decimal_places=2)
+    cleared = models.DecimalField(_("cleared"), max_digits=12, decimal_places=2, default=ZERO)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bills"
+    )
+    source = models.CharField(
+        _("source"), max_length=64, blank=True, help_text=_("e.g. the case a paid repair came from")
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["period_start", "fee_item_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["house", "fee_item", "period"], name="bill_unique_house_item_period"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="bill_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(cleared__gte=0) & Q(cleared__lte=models.F("amount")),
+                name="bill_cleared_within_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "due_date"], name="bill_account_due_idx"),
+            models.Index(fields=["community", "due_date"], name="bill_community_due_idx"),
+            models.Index(fields=["run", "house"], name="bill_run_house_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fee_item} {self.period}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.cleared
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Bank card")
+    TRANSFER = "transfer", _("Bank transfer")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    GATEWAY = "gateway", _("Online payment")
+
+
+class Channel(models.TextChoices):
+    DESK = "desk", _("At the desk")
+    DOOR = "door", _("At the door by appointment")
+    ONLINE = "online", _("Online")
+
+
+class PaymentPurpose(models.TextChoices):
+    BILLS = "bills", _("Bills and prepayment")
+    DEPOSIT = "deposit", _("Deposit")
+
+
+class Payment(models.Model):
+    """Money received. The idempotency key makes a retried or replayed payment post once."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
+    house = models.ForeignKey(
+        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=8, choices=PaymentPurpose.choices, default=PaymentPurpose.BILLS
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    payer_name = models.CharField(_("payer"), max_length=100, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
+    request_hash = models.CharField(max_length=64)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    received_at = models.DateTimeField(_("received at"))
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "received_at"], name="payment_day_idx"),
+            models.Index(fields=["account", "received_at"], name="payment_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.get_method_display()}"
+
+
+class Receipt(models.Model):
+    """票据: one per payment, numbered without gaps per community and year."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("receipt number"), max_length=40)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(_("issued at"))
+    print_count = models.PositiveIntegerField(_("times printed"), default=0)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("void reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("billing", "receipt")
+        verbose_name_plural = pgettext_lazy("billing", "receipts")
+        ordering = ["-year", "-seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "year", "seq"], name="receipt_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    PAYMENT = "payment", _("Payment")
+    ALLOCATION = "allocation", _("Allocation")
+    DISCOUNT = "discount", _("Discount")
+    WAIVER = "waiver", _("Waiver")
+    REFUND = "refund", _("Refund")
+    DEPOSIT_IN = "deposit_in", _("Deposit taken")
+    DEPOSIT_DEDUCT = "deposit_deduct", _("Deposit deduction")
+    DEPOSIT_OUT = "deposit_out", _("Deposit refunded")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LedgerEntry(models.Model):
+    """One append-only line of an account. Its deltas say how it moves each balance.
+
+    `due_delta` moves what the account owes, `credit_delta` its prepayment,
+    `deposit_delta` the deposit held. A reversal carries the negated deltas of
+    the entry it reverses, with a reason and an approver.
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    due_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    credit_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    deposit_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["account", "at"], name="entry_account_at_idx"),
+            models.Index(fields=["community", "kind", "at"], name="entry_kind_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="entry_amount_gte_0"),
+            models.UniqueConstraint(
+                fields=["bill"], condition=Q(kind="charge"), name="entry_one_charge_per_bill"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"

@@ -1,0 +1,476 @@
+"""Billing runs: periods, what each house owes, and the chunked, resumable run.
+
+One function, `compute_chunk`, says what a set of houses owes for a period; the
+preview shows its result and the run writes it, so what staff preview is what
+the run bills. Writes are set-based per chunk (bulk inserts that skip bills
+already there, one UPDATE for the balances), each chunk in one transaction,
+the run's cursor moved with it: a run killed halfway is resumed (or started
+again) and creates nothing twice, because bills are unique per
+(house, fee item, period).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from propdesk.core.errors import Invalid
+from propdesk.core.models import AuditEvent
+from propdesk.core.money import money
+from propdesk.estates.models import House, HouseStatus, MeterReading
+
+from . import ledger
+from .models import (
+    ZERO,
+    Account,
+    AccountKind,
+    AdjustmentKind,
+    AdjustmentRule,
+    Bill,
+    BillingRun,
+    Cycle,
+    EntryKind,
+    FeeItem,
+    FeeKind,
+    LedgerEntry,
+    PriceBasis,
+    PriceStandard,
+    RunState,
+    Timing,
+)
+
+CHUNK = 5000
+# Statuses in which a house owes recurring fees; unsold houses are the developer's.
+BILLABLE = {
+    HouseStatus.DELIVERED,
+    HouseStatus.OCCUPIED,
+    HouseStatus.VACANT,
+    HouseStatus.RENOVATING,
+    HouseStatus.CUSTODY,
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    cycle: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def months(self) -> int:
+        return {Cycle.MONTH: 1, Cycle.QUARTER: 3, Cycle.YEAR: 12}[Cycle(self.cycle)]
+
+
+def period_parse(key: str) -> Period:
+    """`2026-11` (month), `2026-Q4` (quarter) or `2026` (year)."""
+    key = (key or "").strip().upper()
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", key):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12:
+            last = calendar.monthrange(year, month)[1]
+            return Period(
+                f"{year}-{month:02d}",
+                Cycle.MONTH,
+                dt.date(year, month, 1),
+                dt.date(year, month, last),
+            )
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", key):
+        year, quarter = int(m[1]), int(m[2])
+        first = 3 * quarter - 2
+        last = calendar.monthrange(year, first + 2)[1]
+        return Period(
+            f"{year}-Q{quarter}",
+            Cycle.QUARTER,
+            dt.date(year, first, 1),
+            dt.date(year, first + 2, last),
+        )
+    if re.fullmatch(r"\d{4}", key):
+        year = int(key)
+        return Period(key, Cycle.YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    raise Invalid.field("period", _("Enter a month (2026-11), a quarter (2026-Q4) or a year."))
+
+
+def due_date(period: Period, timing: str) -> dt.date:
+    return period.start if timing == Timing.PREPAID else period.end
+
+
+@dataclass
+class Line:
+    """What one house owes for one fee item in a period."""
+
+    house_id: int
+    label: str
+    fee_item_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    gross: Decimal
+    amount: Decimal
+    note: str
+
+
+class Pricing:
+    """The standards and adjustment rules of a community, valid for one period."""
+
+    def __init__(self, community_id: int, fee_items: list[FeeItem], period: Period) -> None:
+        self.period = period
+        self.fee_items = fee_items
+        self.standards: dict[tuple[int, str], PriceStandard] = {}
+        rows = PriceStandard.objects.filter(
+            fee_item__in=fee_items, valid_from__lte=period.start
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+        for std in rows.order_by("valid_from"):
+            self.standards[(std.fee_item_id, std.house_kind)] = std  # latest start wins
+        self.rules: dict[tuple[str, int | None], Decimal] = {
+            (r.kind, r.fee_item_id): r.rate
+            for r in AdjustmentRule.objects.filter(community_id=community_id, is_active=True)
+        }
+
+    def standard(self, fee_item_id: int, house_kind: str) -> PriceStandard | None:
+        return self.standards.get((fee_item_id, house_kind)) or self.standards.get(
+            (fee_item_id, "")
+        )
+
+    def rate(self, kind: str, item: FeeItem) -> Decimal | None:
+        rate = self.rules.get((kind, item.pk))
+        if rate is None and item.kind == FeeKind.MANAGEMENT:
+            rate = self.rules.get((kind, None))
+        return rate
+
+    def factor(self, status: str, item: FeeItem) -> tuple[Decimal, str]:
+        """The share of the full fee a house in `status` pays, and why."""
+        if status not in BILLABLE:
+            return ZERO, ""
+        if status == HouseStatus.CUSTODY:
+            rate = self.rate(AdjustmentKind.CUSTODY, item)
+            if rate is not None:
+                return rate, _("custody %(pct)s%%") % {"pct": _pct(rate)}
+        if status == HouseStatus.VACANT:
+            rate = self.rate(AdjustmentKind.VACANCY, item)
+            if rate is not None:
+                return Decimal(1) - rate, _("vacancy discount %(pct)s%%") % {"pct": _pct(rate)}
+        return Decimal(1), ""
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}"
+
+
+def _status_segments(
+    house: dict[str, Any], changes: list[tuple[dt.date, str, str]], period: Period
+) -> list[tuple[int, str]]:
+    """(days, status) pieces of the period: status changes split it, handover starts it."""
+    status_at_start = changes[0][1] if changes else house["status"]
+    points = [(period.start, status_at_start)]
+    for day, _before, after in changes:
+        points.append((max(day, period.start), after))
+    handover = house["handover_date"]
+    segments: list[tuple[int, str]] = []
+    for n, (start, status) in enumerate(points):
+        end = points[n + 1][0] if n + 1 < len(points) else period.end + dt.timedelta(days=1)
+        if handover and handover > start:
+            start = min(handover, end)
+        days = (end - start).days
+        if days > 0:
+            segments.append((days, status))
+    return segments
+
+
+def _changes_in(house_ids: list[int], period: Period) -> dict[int, list[tuple[dt.date, str, str]]]:
+    """Status changes of these houses during the period, from the audit trail."""
+    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(hours=8)
+    end = dt.datetime.combine(period.end, dt.time.max, tzinfo=dt.UTC)
+    out: dict[int, list[tuple[dt.date, str, str]]] = defaultdict(list)
+    events = AuditEvent.objects.filter(
+        object_type="estates.house",
+        object_id__in=[str(i) for i in house_ids],
+        at__gte=start,
+        at__lte=end,
+    ).order_by("at", "id")
+    for event in events.only("object_id", "at", "changes"):
+        status = (event.changes or {}).get("status")
+        if status and len(status) == 2 and status[0] != status[1]:
+            day = timezone.localtime(event.at).date()
+            if period.start <= day <= period.end:
+                out[int(event.object_id)].append((day, status[0], status[1]))
+    return out
+
+
+def _consumption(house_ids: list[int], meter_kind: str, period: Period) -> dict[int, Decimal]:
+    """Metered use in the period: last reading in it less the last reading before it."""
+
+    def last(before: dt.date, after: dt.date | None) -> dict[int, Decimal]:
+        rows = MeterReading.objects.filter(
+            meter__house_id__in=house_ids, meter__kind=meter_kind, read_on__lte=before
+        )
+        if after:
+            rows = rows.filter(read_on__gte=after)
+        latest = rows.values("meter_id").annotate(last=Max("read_on"))
+        values: dict[int, Decimal] = defaultdict(Decimal)
+        for row in (
+            MeterReading.objects.filter(meter__house_id__in=house_ids, meter__kind=meter_kind)
+            .filter(
+                Q(*[Q(meter_id=r["meter_id"], read_on=r["last"]) for r in latest], _connector=Q.OR)
+                if latest
+                else Q(pk__in=[])
+            )
+            .values("meter__house_id", "value")
+        ):
+            values[row["meter__house_id"]] += row["value"]
+        return values
+
+    end = last(period.end, period.start)
+    begin = last(period.start - dt.timedelta(days=1), None)
+    return {
+        house: value - begin[house]
+        for house, value in end.items()
+        if house in begin and value >= begin[house]
+    }
+
+
+def compute_chunk(houses: list[dict[str, Any]], pricing: Pricing, period: Period) -> list[Line]:
+    """What each house owes for each fee item: price × quantity × months × status share."""
+    ids = [h["id"] for h in houses]
+    changes = _changes_in(ids, period)
+    lines: list[Line] = []
+    for item in pricing.fee_items:
+        usage: dict[int, Decimal] = {}
+        if item.kind == FeeKind.UTILITY and item.meter_kind:
+            usage = _consumption(ids, item.meter_kind, period)
+        for house in houses:
+            std = pricing.standard(item.pk, house["kind"])
+            if std is None or std.basis == PriceBasis.ONE_OFF:
+                continue
+            if std.basis == PriceBasis.PER_UNIT:
+                if house["id"] not in usage or house["status"] not in BILLABLE:
+                    continue
+                qty = usage[house["id"]]
+                gross = money(qty * std.unit_price)
+                lines.append(
+                    Line(
+                        house["id"], house["label"], item.pk, qty, std.unit_price, gross, gross, ""
+                    )
+                )
+                continue
+            qty = house["area"] if std.basis == PriceBasis.PER_AREA_MONTH else Decimal(1)
+            full = qty * std.unit_price * period.months
+            share = ZERO
+            notes: list[str] = []
+            segments = _status_segments(house, changes.get(house["id"], []), period)
+            for days, status in segments:
+                factor, why = pricing.factor(status, item)
+                share += factor * days / period.days
+                if why and why not in notes:
+                    notes.append(why)
+            if share == ZERO:
+                continue
+            billed_days = sum(d for d, s in segments if s in BILLABLE)
+            if billed_days < period.days:
+                notes.append(
+                    _("%(days)s of %(all)s days") % {"days": billed_days, "all": period.days}
+                )
+            amount = money(full * share)
+            if amount <= ZERO:
+                continue
+            lines.append(
+                Line(
+                    house["id"],
+                    house["label"],
+                    item.pk,
+                    qty,
+                    std.unit_price,
+                    money(full),
+                    amount,
+                    "; ".join(notes)[:200],
+                )
+            )
+    return lines
+
+
+def _houses(community_id: int, after: int, limit: int) -> list[dict[str, Any]]:
+    rows = (
+        House.objects.filter(community_id=community_id, id__gt=after)
+        .order_by("id")
+        .values("id", "label", "kind", "status", "area", "handover_date")[:limit]
+    )
+    return [dict(row) for row in rows]
+
+
+def preview(community_id: int, period: Period, fee_items: list[FeeItem]) -> dict[str, Any]:
+    """What a run would bill, per fee item, without writing anything; skips bills already there."""
+    pricing = Pricing(community_id, fee_items, period)
+    existing = set(
+        Bill.objects.filter(
+            community_id=community_id, period=period.key, fee_item__in=fee_items
+        ).values_list("house_id", "fee_item_id")
+    )
+    totals: dict[int, dict[str, Any]] = {
+        item.pk: {"item": item, "bills": 0, "amount": ZERO, "skipped": 0} for item in fee_items
+    }
+    sample: list[Line] = []
+    cursor = 0
+    while batch := _houses(community_id, cursor, CHUNK):
+        cursor = batch[-1]["id"]
+        for line in compute_chunk(batch, pricing, period):
+            row = totals[line.fee_item_id]
+            if (line.house_id, line.fee_item_id) in existing:
+                row["skipped"] += 1
+                continue
+            row["bills"] += 1
+            row["amount"] += line.amount
+            if len(sample) < 20 or (line.note and len(sample) < 40):
+                sample.append(line)
+    return {
+        "period": period,
+        "items": list(totals.values()),
+        "bills": sum(r["bills"] for r in totals.values()),
+        "amount": sum((r["amount"] for r in totals.values()), ZERO),
+        "skipped": sum(r["skipped"] for r in totals.values()),
+        "sample": sample,
+    }
+
+
+def execute(
+    run: BillingRun,
+    *,
+    chunk: int = CHUNK,
+    progress: Callable[[BillingRun], None] | None = None,
+    fail_after_chunks: int | None = None,
+) -> BillingRun:
+    """Bill the run's houses chunk by chunk from its cursor; safe to call again after a crash.
+
+    `fail_after_chunks` stops the run with an error in the middle of a chunk
+    (after its bills were inserted, before it commits): the fault tests use it
+    to prove the rerun creates exactly the bills of an uninterrupted run.
+    """
+    period = period_parse(run.period)
+    items = list(FeeItem.objects.filter(pk__in=run.fee_item_ids).order_by("sort", "pk"))
+    pricing = Pricing(run.community_id, items, period)
+    due = due_date(period, run.timing)
+    if not run.houses_total:
+        run.houses_total = House.objects.filter(community_id=run.community_id).count()
+    run.state = RunState.RUNNING
+    run.save(update_fields=["state", "houses_total"])
+    chunks = 0
+    while batch := _houses(run.community_id, run.cursor, chunk):
+        with transaction.atomic():
+            created, amount = _write_chunk(run, batch, pricing, period, due)
+            if fail_after_chunks is not None and chunks >= fail_after_chunks:
+                raise RuntimeError("billing run stopped on purpose (fault test)")
+            run.cursor = batch[-1]["id"]
+            run.houses_done += len(batch)
+            run.bills_created += created
+            run.amount_created += amount
+            run.save(update_fields=["cursor", "houses_done", "bills_created", "amount_created"])
+        chunks += 1
+        if progress:
+            progress(run)
+    run.state = RunState.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "finished_at"])
+    return run
+
+
+def _write_chunk(
+    run: BillingRun,
+    batch: list[dict[str, Any]],
+    pricing: Pricing,
+    period: Period,
+    due: dt.date,
+) -> tuple[int, Decimal]:
+    lines = compute_chunk(batch, pricing, period)
+    lo, hi = batch[0]["id"], batch[-1]["id"]
+    now = timezone.now()
+    house_ids = sorted({line.house_id for line in lines})
+    Account.objects.bulk_create(
+        [
+            Account(community_id=run.community_id, kind=AccountKind.HOUSE, house_id=h)
+            for h in house_ids
+        ],
+        ignore_conflicts=True,
+    )
+    accounts = dict(
+        Account.objects.filter(kind=AccountKind.HOUSE, house_id__in=house_ids).values_list(
+            "house_id", "id"
+        )
+    )
+    Bill.objects.bulk_create(
+        [
+            Bill(
+                community_id=run.community_id,
+                house_id=line.house_id,
+                account_id=accounts[line.house_id],
+                fee_item_id=line.fee_item_id,
+                period=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                due_date=due,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                gross=line.gross,
+                amount=line.amount,
+                note=line.note,
+                run=run,
+                created_at=now,
+            )
+            for line in lines
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    # The bills this chunk created are exactly those of this run in its house range:
+    # a chunk commits whole, so an earlier attempt's bills carry another run or none.
+    new = Bill.objects.filter(run=run, house_id__gte=lo, house_id__lte=hi)
+    rows = list(new.values_list("id", "account_id", "amount"))
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                community_id=run.community_id,
+                account_id=account_id,
+                kind=EntryKind.CHARGE,
+                amount=amount,
+                due_delta=amount,
+                bill_id=bill_id,
+                actor_id=run.started_by_id,
+                at=now,
+            )
+            for bill_id, account_id, amount in rows
+        ],
+        batch_size=2000,
+    )
+    per_account = (
+        new.filter(account_id=OuterRef("pk"))
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    Account.objects.filter(pk__in={a for _b, a, _m in rows}).update(
+        due=F("due") + Coalesce(Subquery(per_account), Value(ZERO))
+    )
+    _use_prepayments(run, {a for _b, a, _m in rows}, now)
+    return len(rows), sum((m for _b, _a, m in rows), ZERO)
+
+
+def _use_prepayments(run: BillingRun, account_ids: Iterable[int], now: dt.datetime) -> None:
+    """Prepayment held on an account pays its new bills at once (oldest first)."""
+    for account_id in Account.objects.filter(pk__in=list(account_ids), credit__gt=0).values_list(
+        "pk", flat=True
+    ):
+        account = ledger.lock(account_id)
+        ledger.allocate(account, at=now, actor=run.started_by)

@@ -316,3 +316,31 @@ def test_killed_run_rerun_yields_exactly_the_bills_of_an_uninterrupted_run(cast,
     assert bills(cast.alpha) == bills(cast.beta)
     assert BillingRun.objects.get(pk=killed.pk).state == RunState.DONE
     assert list(mismatches()) == []
+
+
+def test_statement_and_receipt_lines_come_from_entries(cast, fees):
+    import datetime as dt
+
+    from propdesk.billing import selectors
+
+    run(cast)
+    payment, _ = services.payment_post(
+        actor=cast.cashier_a,
+        house_id=cast.house_a1.pk,
+        amount="300.00",
+        method="wechat",
+        external_ref="wx-1",
+        idempotency_key="s",
+        now=T0,
+    )
+    st = selectors.statement(
+        cast.cashier_a, cast.house_a1.pk, dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    )
+    assert st.opening == 0
+    assert st.charged == D("233.75")
+    assert st.paid == D("300.00")
+    assert st.closing == D("233.75") - D("300.00")
+    lines = selectors.receipt_lines(payment.receipt)
+    assert [line["amount"] for line in lines] == [D("223.75"), D("10.00"), D("66.25")]
+    summary = selectors.house_billing(cast.cashier_a, cast.house_a1.pk)
+    assert summary.balance == D("-66.25")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from .models import (
     ZERO,
     Account,
     AccountKind,
+    AdjustmentRule,
     Bill,
     BillingRun,
     FeeItem,
@@ -62,6 +63,60 @@ def run_get_for_user(user: Any, run_id: int | str) -> BillingRun:
         raise NotFound(_("No such billing run.")) from None
 
 
+def rules_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[AdjustmentRule]:
+    require(user, Cap.BILLING_VIEW)
+    rows = AdjustmentRule.objects.filter(community_id__in=community_ids_for(user))
+    if community_id:
+        rows = rows.filter(community_id=community_id)
+    return rows.select_related("fee_item").order_by("kind", "fee_item__sort")
+
+
+def bill_get_for_user(user: Any, bill_id: int | str) -> Bill:
+    require(user, Cap.BILLING_VIEW)
+    try:
+        return Bill.objects.select_related("fee_item", "house").get(
+            pk=int(str(bill_id)), community_id__in=community_ids_for(user)
+        )
+    except (ValueError, Bill.DoesNotExist):
+        raise NotFound(_("No such bill.")) from None
+
+
+def run_is_queued(run: BillingRun) -> bool:
+    """Whether a worker task will carry the run on (waiting, being run or to be retried)."""
+    from propdesk.jobs.models import Task, TaskState
+
+    from .tasks import RUN_TASK
+
+    return Task.objects.filter(
+        name=RUN_TASK,
+        payload__run_id=run.pk,
+        state__in=[TaskState.PENDING, TaskState.RUNNING, TaskState.FAILED],
+    ).exists()
+
+
+def approvers_for(user: Any, community_id: int) -> list[Any]:
+    """Who may approve a billing correction of `user` in a community (four eyes: not `user`)."""
+    from propdesk.accounts.models import User, UserKind
+    from propdesk.accounts.roles import ROLE_CAPABILITIES
+    from propdesk.estates.models import Community
+
+    if community_id not in community_ids_for(user):
+        return []
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Cap.BILLING_APPROVE in caps]
+    company_id = Community.objects.filter(pk=community_id).values("company_id")
+    rows = (
+        User.objects.filter(kind=UserKind.STAFF, is_active=True, role__in=roles)
+        .filter(
+            Q(scopes__community_id=community_id)
+            | Q(all_communities=True, company_id__in=company_id)
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+    return list(rows)
+
+
 @dataclass
 class HouseBilling:
     """What the cashier sees for a house: open bills, balance, arrears, prepayment."""
@@ -99,6 +154,15 @@ def house_billing(user: Any, house_id: int | str, *, today: dt.date | None = Non
     result.overdue = sum((b.outstanding for b in bills if b.due_date < today), ZERO)
     result.oldest_due = bills[0].due_date if bills else None
     return result
+
+
+def house_overdue(house_id: int, *, today: dt.date | None = None) -> Decimal:
+    """What a house owes past its due dates; for callers that already checked the house's scope."""
+    today = today or timezone.localdate()
+    total = Bill.objects.filter(
+        house_id=house_id, cleared__lt=F("amount"), due_date__lt=today
+    ).aggregate(total=Sum(F("amount") - F("cleared")))["total"]
+    return total or ZERO
 
 
 def house_arrears(
@@ -215,3 +279,32 @@ def receipt_lines(receipt: Receipt) -> list[dict[str, Any]]:
     if rest > ZERO:
         lines.append({"item": _("Prepayment"), "period": "", "amount": rest})
     return lines
+
+
+def bills_visible_to(
+    user: Any,
+    *,
+    community_id: int | None = None,
+    house_id: int | None = None,
+    period: str | None = None,
+    open_only: bool = False,
+) -> QuerySet[Bill]:
+    """Bills of the user's communities, newest period first; `open_only`: something outstanding."""
+    require(user, Cap.BILLING_VIEW)
+    rows = Bill.objects.filter(community_id__in=community_ids_for(user))
+    if community_id:
+        rows = rows.filter(community_id=community_id)
+    if house_id:
+        rows = rows.filter(house_id=house_id)
+    if period:
+        rows = rows.filter(period=period)
+    if open_only:
+        rows = rows.filter(cleared__lt=F("amount"))
+    return rows.select_related("fee_item", "house").order_by("-period_start", "house_id", "id")
+
+
+def payment_get_for_user(user: Any, payment_id: int | str) -> Payment:
+    try:
+        return payments_visible_to(user).get(pk=int(str(payment_id)))
+    except (ValueError, Payment.DoesNotExist):
+        raise NotFound(_("No such payment.")) from None

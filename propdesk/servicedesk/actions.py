@@ -78,6 +78,9 @@ ACTIONS: dict[str, ActionSpec] = {
     "customer_accept": ActionSpec(services.paid_service_accept, ("note",)),
     "rework": ActionSpec(services.paid_service_rework, ("reason",)),
     "immediate_action": ActionSpec(services.case_immediate_action_record, ("action_taken",)),
+    "reclassify": ActionSpec(
+        services.case_reclassify, ("category_id", "severity", "requested_by", "reason")
+    ),
 }
 
 

@@ -596,6 +596,87 @@ def _notify_director(case: Case, *, actor: Any, now: dt.datetime) -> None:
     )
 
 
+def case_reclassify(
+    *,
+    actor: Any,
+    case_id: int | str,
+    reason: str,
+    category_id: int | str | None = None,
+    severity: str | None = None,
+    requested_by: Any = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Change what drives the deadlines (category, severity, the resident's requested time).
+
+    The case's clocks are recomputed by each policy's written rule: clocks of
+    policies that no longer apply stop as cancelled, a recorded breach stays,
+    policies that now apply start from the reception. Raising a complaint to
+    major reports it to the director the same day (R-CMP-6).
+    """
+    case_get_for_user(actor, case_id)  # scope first: another community's case is a 404
+    caps = capabilities_of(actor)
+    if not ({Cap.CASES_DISPATCH, Cap.CASES_HANDLE} & caps):
+        raise Forbidden(_("You do not have the permission for this action."))
+    now = _now(now)
+    with transaction.atomic():
+        case = _lock(actor, case_id)
+        if not case.is_open:
+            raise Conflict(_("A closed case cannot be reclassified."))
+        errors = ErrorCollector()
+        reason = v.text(errors, "reason", reason, max_length=500)
+        changes: dict[str, list[str]] = {}
+        fields: set[str] = set()
+        if category_id not in (None, ""):
+            try:
+                category = (
+                    categories_for(case.community.company_id, kind=case.kind)
+                    .filter(pk=int(str(category_id)))
+                    .first()
+                )
+            except (TypeError, ValueError):
+                category = None
+            if category is None:
+                errors.add("category_id", _("Choose a category of this kind of case."))
+            elif category.pk != case.category_id:
+                changes["category"] = [str(case.category or ""), str(category)]
+                case.category = category
+                fields.add("category")
+        if severity not in (None, ""):
+            if case.kind != CaseKind.COMPLAINT:
+                errors.add("severity", _("Only complaints have a severity."))
+            else:
+                value = v.choice(errors, "severity", severity, Severity.choices)
+                if value and value != case.severity:
+                    changes["severity"] = [case.severity, value]
+                    case.severity = value
+                    fields.add("severity")
+        if requested_by not in (None, ""):
+            requested = v.moment(
+                errors, "requested_by", requested_by, tz=case.community.tzinfo, required=False
+            )
+            if requested and requested != case.requested_by:
+                changes["requested_by"] = [
+                    case.requested_by.isoformat() if case.requested_by else "",
+                    requested.isoformat(),
+                ]
+                case.requested_by = requested
+                fields.add("requested_by")
+        if not errors.errors and not changes:
+            errors.add("category_id", _("Nothing changed."))
+        errors.raise_if_any()
+        case.save(update_fields=sorted(fields | {"updated_at"}))
+        _event(case, actor=actor, action="reclassify", at=now, note=reason, data=changes)
+        from propdesk.sla.services import clocks_recompute
+
+        nearest = clocks_recompute(case, at=now)
+        if nearest != case.due_at:
+            case.due_at = nearest
+            Case.objects.filter(pk=case.pk).update(due_at=nearest)
+        if "severity" in changes and case.severity == Severity.MAJOR:
+            _notify_director(case, actor=actor, now=now)
+    return case
+
+
 # --- dispatch and work -------------------------------------------------------------
 
 

@@ -257,19 +257,27 @@ def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
         clock.not_before, clock.due_at = not_before, due
         clock.warn_at = _warn_at(clock.policy, clock.started_at, due)
         clock.save(update_fields=["not_before", "due_at", "warn_at"])
-    have = set(Clock.objects.filter(case_id=case.pk).values_list("policy__code", flat=True))
+    clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
+    have = {c.policy.code for c in clocks.values() if c.state != ClockState.CANCELLED}
     for policy in wanted.values():
         if policy.code in have or policy.start_event != "create":
             continue
         not_before, due = due_for(policy, case, case.received_at)
+        fields = {
+            "started_at": case.received_at,
+            "not_before": not_before,
+            "due_at": due,
+            "warn_at": _warn_at(policy, case.received_at, due),
+        }
+        old = clocks.get(policy.pk)
+        if old is not None:
+            # The policy applied before and was stopped: it runs again from the reception.
+            Clock.objects.filter(pk=old.pk).update(
+                state=ClockState.RUNNING, warning_level=0, paused_seconds=0, **fields
+            )
+            continue
         Clock.objects.create(
-            case_id=case.pk,
-            policy=policy,
-            community_id=case.community_id,
-            started_at=case.received_at,
-            not_before=not_before,
-            due_at=due,
-            warn_at=_warn_at(policy, case.received_at, due),
+            case_id=case.pk, policy=policy, community_id=case.community_id, **fields
         )
     return nearest_due(case.pk)
 

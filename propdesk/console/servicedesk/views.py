@@ -332,6 +332,7 @@ _EVENT_LABELS: dict[str, Any] = {
     "leak_test": _lazy("Leak test recorded"),
     "director_notified": _lazy("Director notified"),
     "immediate_action": _lazy("Immediate action"),
+    "reclassify": _lazy("Reclassified"),
 }
 
 
@@ -379,6 +380,11 @@ def _case_page(
                 community.company_id, kind=case.kind, category_id=case.category_id
             ),
             "can_note": bool(services.NOTE_CAPABILITIES & capabilities_of(request.user)),
+            "can_reclassify": bool(
+                {Cap.CASES_DISPATCH, Cap.CASES_HANDLE} & capabilities_of(request.user)
+            ),
+            "categories": categories_for(community.company_id, kind=case.kind),
+            "severities": Severity.choices,
             "is_open": case.status in OPEN_STATUSES,
             "now": timezone.now(),
         },

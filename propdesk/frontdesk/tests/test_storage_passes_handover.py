@@ -122,9 +122,14 @@ def test_pass_needs_the_owner_or_a_recorded_consent_r_rel_1(cast):
     assert apply(cast, applicant_customer_id=None, applicant_name="搬家公司").pk
 
 
-def test_arrears_warn_through_a_pluggable_check_r_rel_1(cast, monkeypatch):
-    assert checks.house_arrears(cast.house_a1) is None  # billing does not tell yet: silent
-    monkeypatch.setattr(checks, "_arrears_reader", lambda: lambda house_id: Decimal("320.00"))
+def test_arrears_from_billing_warn_and_block_r_rel_1(cast):
+    from propdesk.billing.seeds import seed_community
+    from propdesk.billing.services import billing_run_start
+
+    assert checks.house_arrears(cast.house_a1) == 0
+    seed_community(cast.alpha.pk)
+    billing_run_start(actor=cast.director_a, community_id=cast.alpha.pk, period="2025-01")
+    assert checks.house_arrears(cast.house_a1) == Decimal("233.75")
     release = apply(cast)
     assert release.warnings[0]["code"] == "arrears"
     services.pass_policy_set(

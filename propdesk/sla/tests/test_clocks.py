@@ -273,3 +273,92 @@ def test_bulk_assign_dispatches_the_received_and_reassigns_the_dispatched(cast, 
     fresh.refresh_from_db()
     sent.refresh_from_db()
     assert fresh.assignee == sent.assignee == cast.tech_a2
+
+
+def test_severity_raised_after_an_hour_recomputes_r_cmp_7_and_starts_r_cmp_6(cast, desk):
+    case = desk.complaint("ordinary", now=T0)
+    assert clock(case, "R-CMP-7").due_at == T0 + 2 * DAY
+    services.case_reclassify(
+        actor=cast.supervisor_a, case_id=case.pk, severity="major", reason="涉及多户", now=T0 + HOUR
+    )
+    live = Clock.objects.filter(case=case, policy__code="R-CMP-7").exclude(
+        state=ClockState.CANCELLED
+    )
+    assert [(c.policy.severity, c.due_at) for c in live.select_related("policy")] == [
+        ("major", T0 + 10 * DAY)
+    ]
+    # Major: the director is told at once, which meets R-CMP-6 (same working day).
+    assert clock(case, "R-CMP-6").state == ClockState.MET
+    case.refresh_from_db()
+    running = Clock.objects.filter(case=case, state=ClockState.RUNNING)
+    assert case.due_at == min(c.due_at for c in running)
+    assert case.events.filter(action="reclassify").get().data == {"severity": ["ordinary", "major"]}
+
+
+def test_breach_recorded_survives_a_recompute_r_cmp_7(cast, desk):
+    case = desk.complaint("ordinary", now=T0)
+    sla_sweep(now=T0 + 3 * DAY)
+    breached = clock(case, "R-CMP-7")
+    assert breached.state == ClockState.BREACHED
+    services.case_reclassify(
+        actor=cast.supervisor_a,
+        case_id=case.pk,
+        severity="important",
+        reason="升级为重要投诉",
+        now=T0 + 3 * DAY + HOUR,
+    )
+    breached.refresh_from_db()
+    assert breached.state == ClockState.BREACHED
+    assert breached.breached_at == T0 + 2 * DAY
+
+
+def test_reclassify_refuses_bad_input_and_changes_nothing(cast, desk):
+    from propdesk.core.errors import Forbidden, Invalid
+
+    case = desk.complaint("ordinary", now=T0)
+    before = list(Clock.objects.filter(case=case).values_list("policy_id", "due_at", "state"))
+    with pytest.raises(Invalid) as err:
+        services.case_reclassify(
+            actor=cast.supervisor_a, case_id=case.pk, severity="huge", reason="x", now=T0
+        )
+    assert "severity" in err.value.errors
+    with pytest.raises(Invalid) as err:
+        services.case_reclassify(actor=cast.supervisor_a, case_id=case.pk, reason="", now=T0)
+    assert "reason" in err.value.errors
+    with pytest.raises(Forbidden):
+        services.case_reclassify(
+            actor=cast.tech_a, case_id=case.pk, severity="major", reason="x", now=T0
+        )
+    assert (
+        list(Clock.objects.filter(case=case).values_list("policy_id", "due_at", "state")) == before
+    )
+    assert not case.events.filter(action="reclassify").exists()
+
+
+def test_reclassify_to_a_leak_category_waits_for_the_leak_test_r_rep_5(cast, desk):
+    case = desk.repair("water.tap", now=T0)
+    services.case_reclassify(
+        actor=cast.supervisor_a,
+        case_id=case.pk,
+        category_id=category("leak.bathroom").pk,
+        reason="实为渗漏",
+        now=T0 + HOUR,
+    )
+    case.refresh_from_db()
+    assert case.category.code == "leak.bathroom"
+    # The leak return-visit clock starts only at the leak test, not at reclassification.
+    assert not Clock.objects.filter(case=case, policy__requires_leak=True).exists()
+    assert case.events.filter(action="reclassify").exists()
+
+
+def test_console_reclassify_form(client, cast, desk):
+    case = desk.complaint("ordinary", now=T0)
+    client.force_login(cast.supervisor_a)
+    page = client.get(f"/cases/{case.pk}/")
+    assert b'name="severity"' in page.content
+    resp = client.post(
+        f"/cases/{case.pk}/act/reclassify/", {"severity": "important", "reason": "升级"}
+    )
+    assert resp.status_code == 302
+    case.refresh_from_db()
+    assert case.severity == "important"

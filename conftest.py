@@ -13,13 +13,13 @@ def _ensure_shipped_data() -> None:
     flush empties them for the tests after it, so put them back (idempotent)."""
     from propdesk.servicedesk.models import Category, ReplyTemplate
     from propdesk.servicedesk.seeds import seed
-    from propdesk.sla.models import Policy
+    from propdesk.sla.models import EscalationLevel, Policy
     from propdesk.sla.seeds import seed as seed_policies
 
     if not Category.objects.filter(company__isnull=True).exists():
         seed(Category, ReplyTemplate)
     if not Policy.objects.filter(community__isnull=True).exists():
-        seed_policies(Policy)
+        seed_policies(Policy, EscalationLevel)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from propdesk.customers.models import Occupancy
-from propdesk.sla.models import Policy
+from propdesk.sla.models import EscalationLevel, Policy
 from propdesk.sla.seeds import seed as seed_policies
 
 from . import services
@@ -100,7 +100,7 @@ def build(ctx: Any) -> None:
     community = ctx.main
     staff = ctx.staff
     seed(Category, ReplyTemplate)  # a --reset flush empties the shipped trees too
-    seed_policies(Policy)
+    seed_policies(Policy, EscalationLevel)
     rng = ctx.rng
     for code, name, unit, price, dept in PRICE_LIST:
         ServiceItem.objects.get_or_create(

@@ -677,6 +677,42 @@ def case_reclassify(
     return case
 
 
+def case_escalate(
+    *,
+    case_id: int,
+    level: int,
+    policy: Any,
+    assignee_id: int | None = None,
+    urgent: bool = False,
+    now: dt.datetime | None = None,
+) -> Case:
+    """An escalation level fired (the SLA sweep, no user): reassign and/or make the case urgent."""
+    now = _now(now)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        fields: set[str] = set()
+        data: dict[str, Any] = {"policy": policy.code, "level": level}
+        if urgent and case.priority != Priority.URGENT:
+            case.priority = Priority.URGENT
+            fields.add("priority")
+            data["priority"] = Priority.URGENT
+        if assignee_id and assignee_id != case.assignee_id:
+            data["assignee"] = [case.assignee_id, assignee_id]
+            case.assignee_id = assignee_id
+            fields.add("assignee")
+        if fields:
+            case.save(update_fields=sorted(fields | {"updated_at"}))
+        _event(
+            case,
+            actor=None,
+            action="escalate",
+            at=now,
+            note=_("%(rule)s escalation level %(level)s") % {"rule": policy.code, "level": level},
+            data=data,
+        )
+    return case
+
+
 # --- dispatch and work -------------------------------------------------------------
 
 

@@ -100,6 +100,49 @@ class Policy(models.Model):
         )
 
 
+class EscalationTarget(models.TextChoices):
+    ASSIGNEE = "assignee", _("Assignee")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    CS_SUPERVISOR = "cs_supervisor", _("Customer-service supervisor")
+    DIRECTOR = "director", _("Management-office director")
+
+
+class EscalationAction(models.TextChoices):
+    NOTIFY = "notify", _("Notify")
+    REASSIGN = "reassign", _("Reassign to the target")
+    RAISE_PRIORITY = "raise_priority", _("Raise the priority to urgent")
+
+
+class EscalationLevel(models.Model):
+    """One step of a policy's escalation ladder, relative to the deadline (GLPI-style).
+
+    `offset_minutes` is negative before the deadline (a warning), zero at it and
+    positive after it; each level fires once per clock, in order of offset.
+    """
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="levels", verbose_name=_("policy")
+    )
+    offset_minutes = models.IntegerField(
+        _("offset (minutes)"), help_text=_("Before the deadline if negative, after it if positive.")
+    )
+    target = models.CharField(_("who"), max_length=16, choices=EscalationTarget.choices)
+    action = models.CharField(_("action"), max_length=16, choices=EscalationAction.choices)
+
+    class Meta:
+        verbose_name = _("escalation level")
+        verbose_name_plural = _("escalation levels")
+        ordering = ["policy_id", "offset_minutes", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "offset_minutes", "target", "action"], name="escalation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offset_minutes:+d} min {self.target} {self.action}"
+
+
 class ClockState(models.TextChoices):
     RUNNING = "running", _("Running")
     PAUSED = "paused", _("Paused")
@@ -127,6 +170,9 @@ class Clock(models.Model):
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     late_seconds = models.PositiveIntegerField(_("late (seconds)"), default=0)
     warning_level = models.PositiveSmallIntegerField(_("warning level"), default=0)
+    # Escalation: how many of the policy's levels have fired, and when the next one is due.
+    levels_done = models.PositiveSmallIntegerField(_("escalation levels done"), default=0)
+    next_action_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deadline clock")
@@ -140,6 +186,11 @@ class Clock(models.Model):
                 fields=["warn_at"],
                 name="clock_warn_idx",
                 condition=Q(state="running", warning_level=0),
+            ),
+            models.Index(
+                fields=["next_action_at"],
+                name="clock_next_action_idx",
+                condition=Q(next_action_at__isnull=False),
             ),
         ]
 

@@ -163,8 +163,27 @@ POLICIES: list[dict[str, Any]] = [
 ]
 
 
-def seed(policy_model: Any) -> None:
-    """Create the shipped policies if missing (idempotent)."""
+# Every shipped policy's escalation ladder: a warning to the assignee half an hour
+# before the deadline, the supervisor and an urgent priority two hours after it,
+# the director a day after it. Staff change them per policy.
+DEFAULT_LEVELS = [
+    (-30, "assignee", "notify"),
+    (120, "cs_supervisor", "raise_priority"),
+    (24 * 60, "director", "notify"),
+]
+
+
+def seed_levels(policy_model: Any, level_model: Any) -> None:
+    """Give the shipped policies without a ladder the default one (idempotent)."""
+    for policy in policy_model.objects.filter(community=None, levels__isnull=True):
+        for offset, target, action in DEFAULT_LEVELS:
+            level_model.objects.get_or_create(
+                policy=policy, offset_minutes=offset, target=target, action=action
+            )
+
+
+def seed(policy_model: Any, level_model: Any = None) -> None:
+    """Create the shipped policies (and their escalation ladders) if missing (idempotent)."""
     for spec in POLICIES:
         data = dict(spec)
         key = {
@@ -177,6 +196,8 @@ def seed(policy_model: Any) -> None:
         }
         data.setdefault("recompute_rule", _ALWAYS)
         policy_model.objects.get_or_create(**key, defaults=data)
+    if level_model is not None:
+        seed_levels(policy_model, level_model)
 
 
 def seed_policies(apps: Any, schema_editor: Any) -> None:

@@ -19,7 +19,17 @@ from django.utils import timezone
 from propdesk.core.calendar import DEFAULT_HOURS, WorkingCalendar
 from propdesk.servicedesk.rules import flag
 
-from .models import CalendarOverride, Clock, ClockState, CommunityHours, Policy, TargetKind
+from .models import (
+    CalendarOverride,
+    Clock,
+    ClockState,
+    CommunityHours,
+    EscalationAction,
+    EscalationLevel,
+    EscalationTarget,
+    Policy,
+    TargetKind,
+)
 
 OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 
@@ -138,6 +148,25 @@ def _warn_at(policy: Policy, start: dt.datetime, due: dt.datetime) -> dt.datetim
     return start + (due - start) * float(policy.warn_ratio)
 
 
+def _ladders(policy_ids: Iterable[int]) -> dict[int, list[EscalationLevel]]:
+    """Each policy's escalation levels in firing order (one query)."""
+    ladders: dict[int, list[EscalationLevel]] = {}
+    for level in EscalationLevel.objects.filter(policy_id__in=list(policy_ids)):
+        ladders.setdefault(level.policy_id, []).append(level)
+    for levels in ladders.values():
+        levels.sort(key=lambda lv: (lv.offset_minutes, lv.pk))
+    return ladders
+
+
+def _next_action(clock: Clock, levels: list[EscalationLevel]) -> dt.datetime | None:
+    """When the clock's next escalation level fires (None: ladder done or clock stopped)."""
+    if clock.state not in {ClockState.RUNNING, ClockState.BREACHED} or clock.met_at is not None:
+        return None
+    if clock.levels_done >= len(levels):
+        return None
+    return clock.due_at + dt.timedelta(minutes=levels[clock.levels_done].offset_minutes)
+
+
 # --- the hook the service desk calls ----------------------------------------------------
 
 
@@ -149,13 +178,16 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
     policies = policies_for(case)
     clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
     stopping = action in {"cancel"}
+    ladders: dict[int, list[EscalationLevel]] | None = None
     for policy in policies:
         clock = clocks.get(policy.pk)
         if clock is None and _starts_on(policy, action):
             start = _anchor(policy, case, at)
             if start is not None:
                 not_before, due = due_for(policy, case, start)
-                Clock.objects.create(
+                if ladders is None:
+                    ladders = _ladders(p.pk for p in policies)
+                new = Clock(
                     case_id=case.pk,
                     policy=policy,
                     community_id=case.community_id,
@@ -164,6 +196,8 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
                     due_at=due,
                     warn_at=_warn_at(policy, start, due),
                 )
+                new.next_action_at = _next_action(new, ladders.get(policy.pk, []))
+                new.save()
             continue
         if clock is None:
             continue
@@ -174,7 +208,8 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
             _stop(clock, at)
         elif clock.state in OPEN_STATES and stopping:
             clock.state = ClockState.CANCELLED
-            clock.save(update_fields=["state"])
+            clock.next_action_at = None
+            clock.save(update_fields=["state", "next_action_at"])
         elif (
             clock.state in OPEN_STATES
             and action == "leak_test"
@@ -185,7 +220,10 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
             clock.started_at = start
             clock.not_before, clock.due_at = due_for(policy, case, start)
             clock.warn_at = _warn_at(policy, start, clock.due_at)
-            clock.save(update_fields=["started_at", "not_before", "due_at", "warn_at"])
+            clock.next_action_at = _next_action(clock, _ladders([policy.pk]).get(policy.pk, []))
+            clock.save(
+                update_fields=["started_at", "not_before", "due_at", "warn_at", "next_action_at"]
+            )
         else:
             _pause_or_resume(clock, policy, case.status, at)
     # A rework starts the return-visit clocks again from the next completion.
@@ -208,8 +246,10 @@ def _stop(clock: Clock, at: dt.datetime) -> None:
         clock.state = ClockState.BREACHED  # a breach is never erased by a late stop
     elif clock.state != ClockState.BREACHED:
         clock.state = ClockState.MET
+    clock.next_action_at = None
     clock.save(
         update_fields=[
+            "next_action_at",
             "met_at",
             "late_seconds",
             "breached_at",
@@ -224,7 +264,8 @@ def _pause_or_resume(clock: Clock, policy: Policy, status: str, at: dt.datetime)
     paused = status in (policy.pause_statuses or [])
     if paused and clock.state == ClockState.RUNNING:
         clock.state, clock.paused_since = ClockState.PAUSED, at
-        clock.save(update_fields=["state", "paused_since"])
+        clock.next_action_at = None  # no escalation while on hold
+        clock.save(update_fields=["state", "paused_since", "next_action_at"])
     elif not paused and clock.state == ClockState.PAUSED and clock.paused_since is not None:
         held = at - clock.paused_since
         clock.paused_seconds += int(held.total_seconds())
@@ -234,7 +275,17 @@ def _pause_or_resume(clock: Clock, policy: Policy, status: str, at: dt.datetime)
         clock.due_at = clock.due_at + held
         if clock.warn_at is not None:
             clock.warn_at = clock.warn_at + held
-        clock.save(update_fields=["state", "paused_seconds", "paused_since", "due_at", "warn_at"])
+        clock.next_action_at = _next_action(clock, _ladders([policy.pk]).get(policy.pk, []))
+        clock.save(
+            update_fields=[
+                "state",
+                "paused_seconds",
+                "paused_since",
+                "due_at",
+                "warn_at",
+                "next_action_at",
+            ]
+        )
 
 
 def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
@@ -245,18 +296,21 @@ def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
     from the case's milestone.
     """
     wanted = {p.pk: p for p in policies_for(case)}
+    ladders = _ladders(wanted)
     for clock in Clock.objects.filter(case_id=case.pk).select_related("policy"):
         if clock.state not in OPEN_STATES:
             continue
         if clock.policy_id not in wanted:
             clock.state = ClockState.CANCELLED
-            clock.save(update_fields=["state"])
+            clock.next_action_at = None
+            clock.save(update_fields=["state", "next_action_at"])
             continue
         not_before, due = due_for(clock.policy, case, clock.started_at)
         due += dt.timedelta(seconds=clock.paused_seconds)
         clock.not_before, clock.due_at = not_before, due
         clock.warn_at = _warn_at(clock.policy, clock.started_at, due)
-        clock.save(update_fields=["not_before", "due_at", "warn_at"])
+        clock.next_action_at = _next_action(clock, ladders.get(clock.policy_id, []))
+        clock.save(update_fields=["not_before", "due_at", "warn_at", "next_action_at"])
     clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
     have = {c.policy.code for c in clocks.values() if c.state != ClockState.CANCELLED}
     for policy in wanted.values():
@@ -269,11 +323,13 @@ def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
             "due_at": due,
             "warn_at": _warn_at(policy, case.received_at, due),
         }
+        probe = Clock(state=ClockState.RUNNING, due_at=due)
+        fields["next_action_at"] = _next_action(probe, ladders.get(policy.pk, []))
         old = clocks.get(policy.pk)
         if old is not None:
             # The policy applied before and was stopped: it runs again from the reception.
             Clock.objects.filter(pk=old.pk).update(
-                state=ClockState.RUNNING, warning_level=0, paused_seconds=0, **fields
+                state=ClockState.RUNNING, warning_level=0, paused_seconds=0, levels_done=0, **fields
             )
             continue
         Clock.objects.create(
@@ -328,7 +384,114 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str,
         )
         if warn_ids:
             counts["warned"] = Clock.objects.filter(id__in=warn_ids).update(warning_level=1)
+        counts["escalated"] = _escalation_levels(now=now, batch=batch)
     return counts
+
+
+def _escalation_levels(*, now: dt.datetime, batch: int) -> int:
+    """Fire the escalation levels that came due: one indexed query finds them, each fires once."""
+    ids = list(
+        Clock.objects.select_for_update(skip_locked=True)
+        .filter(
+            next_action_at__lte=now,
+            state__in=[ClockState.RUNNING, ClockState.BREACHED],
+            met_at__isnull=True,
+        )
+        .order_by("next_action_at")
+        .values_list("id", flat=True)[:batch]
+    )
+    if not ids:
+        return 0
+    clocks = list(
+        Clock.objects.filter(id__in=ids).select_related("policy", "case", "case__community")
+    )
+    ladders = _ladders({c.policy_id for c in clocks})
+    people = _People()
+    fired = 0
+    for clock in clocks:
+        levels = ladders.get(clock.policy_id, [])
+        while clock.levels_done < len(levels):
+            level = levels[clock.levels_done]
+            if clock.due_at + dt.timedelta(minutes=level.offset_minutes) > now:
+                break
+            clock.levels_done += 1
+            _fire(clock, level, clock.levels_done, people, now=now)
+            fired += 1
+        clock.next_action_at = _next_action(clock, levels)
+    Clock.objects.bulk_update(clocks, ["levels_done", "next_action_at"])
+    return fired
+
+
+class _People:
+    """Who an escalation target names, looked up once per sweep per (target, scope)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int | None], list[int]] = {}
+
+    def of(self, target: str, case: Any) -> list[int]:
+        from propdesk.accounts.models import User, UserKind
+        from propdesk.accounts.roles import Role
+
+        if target == EscalationTarget.ASSIGNEE:
+            return [case.assignee_id] if case.assignee_id else []
+        if target == EscalationTarget.DEPARTMENT_HEAD:
+            key: tuple[str, int | None] = (target, case.department_id)
+            if key not in self._cache:
+                self._cache[key] = list(
+                    User.objects.filter(
+                        department_id=case.department_id,
+                        role=Role.DEPARTMENT_HEAD,
+                        is_active=True,
+                    ).values_list("pk", flat=True)
+                    if case.department_id
+                    else []
+                )
+            return self._cache[key]
+        role = Role.CS_SUPERVISOR if target == EscalationTarget.CS_SUPERVISOR else Role.DIRECTOR
+        key = (target, case.community_id)
+        if key not in self._cache:
+            self._cache[key] = list(
+                User.objects.filter(
+                    kind=UserKind.STAFF,
+                    role=role,
+                    is_active=True,
+                    scopes__community_id=case.community_id,
+                )
+                .distinct()
+                .values_list("pk", flat=True)
+            )
+        return self._cache[key]
+
+
+def _fire(
+    clock: Clock, level: EscalationLevel, n: int, people: _People, *, now: dt.datetime
+) -> None:
+    """One escalation level: notify the target, and reassign or raise the priority if it says so."""
+    from propdesk.notify.services import outbox_enqueue
+    from propdesk.servicedesk.services import case_escalate
+
+    case = clock.case
+    targets = people.of(level.target, case)
+    late = now >= clock.due_at
+    if level.action == EscalationAction.REASSIGN and targets:
+        case_escalate(
+            case_id=case.pk, level=n, policy=clock.policy, assignee_id=targets[0], now=now
+        )
+    elif level.action == EscalationAction.RAISE_PRIORITY:
+        case_escalate(case_id=case.pk, level=n, policy=clock.policy, urgent=True, now=now)
+    word = "超时" if late else "即将超时"
+    for user_id in targets:
+        outbox_enqueue(
+            community_id=case.community_id,
+            channel="staff",
+            staff_user_id=user_id,
+            subject=f"{clock.policy.code} {word}（{n}级）：{case.number}",
+            body=f"{clock.policy.name}\n{case.title}\n期限 {timezone.localtime(clock.due_at):%m-%d %H:%M}",
+            ref_type="servicedesk.case",
+            ref_id=str(case.pk),
+            dedupe_key=f"sla:{clock.pk}:L{n}:{user_id}",
+            now=now,
+        )
 
 
 def _escalate(clock: Clock, *, now: dt.datetime) -> None:

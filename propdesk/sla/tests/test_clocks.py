@@ -362,3 +362,79 @@ def test_console_reclassify_form(client, cast, desk):
     assert resp.status_code == 302
     case.refresh_from_db()
     assert case.severity == "important"
+
+
+def _staff_messages(case, user):
+    return OutboxMessage.objects.filter(
+        channel="staff", staff_user=user, ref_id=str(case.pk), dedupe_key__contains=":L"
+    )
+
+
+def test_escalation_ladder_fires_each_level_once_in_order_r_cmp_4(cast, desk):
+    case = desk.complaint(now=T0)
+    c = clock(case, "R-CMP-4")
+    levels = list(c.policy.levels.values_list("offset_minutes", "target", "action"))
+    assert levels == [
+        (-30, "assignee", "notify"),
+        (120, "cs_supervisor", "raise_priority"),
+        (1440, "director", "notify"),
+    ]
+    assert c.next_action_at == T0 + 30 * dt.timedelta(minutes=1)
+    sla_sweep(now=T0 + 31 * dt.timedelta(minutes=1))  # level 1: nobody assigned yet, no message
+    c.refresh_from_db()
+    assert c.levels_done == 1
+    assert c.next_action_at == T0 + 3 * HOUR
+    sla_sweep(now=T0 + 3 * HOUR + dt.timedelta(minutes=1))
+    case.refresh_from_db()
+    assert case.priority == "urgent"
+    assert case.events.filter(action="escalate").count() == 1
+    assert _staff_messages(case, cast.supervisor_a).count() == 1
+    # Sweeping again changes nothing: each level fires once.
+    sla_sweep(now=T0 + 3 * HOUR + 2 * dt.timedelta(minutes=1))
+    assert _staff_messages(case, cast.supervisor_a).count() == 1
+    assert case.events.filter(action="escalate").count() == 1
+    sla_sweep(now=T0 + HOUR + DAY)
+    assert _staff_messages(case, cast.director_a).count() == 1
+    c.refresh_from_db()
+    assert c.levels_done == 3
+    assert c.next_action_at is None
+
+
+def test_a_late_sweep_fires_every_level_that_came_due(cast, desk):
+    case = desk.complaint(now=T0)
+    sla_sweep(now=T0 + 2 * DAY)
+    c = clock(case, "R-CMP-4")
+    assert c.levels_done == 3
+    assert _staff_messages(case, cast.supervisor_a).count() == 1
+    assert _staff_messages(case, cast.director_a).count() == 1
+
+
+def test_met_clock_does_not_escalate(cast, desk):
+    case = desk.complaint(now=T0)
+    forwarded_and_handled(cast, case, T0 + 10 * dt.timedelta(minutes=1))
+    c = clock(case, "R-CMP-4")
+    assert c.state == ClockState.MET
+    assert c.next_action_at is None
+    sla_sweep(now=T0 + 2 * DAY)
+    c.refresh_from_db()
+    assert c.levels_done == 0
+    assert not _staff_messages(case, cast.director_a).filter(subject__contains="R-CMP-4").exists()
+
+
+def test_paused_clock_does_not_escalate_and_resume_reschedules(cast, desk):
+    case = desk.dispatched(desk.repair(now=T0), now=T0)
+    running = Clock.objects.filter(case=case, state=ClockState.RUNNING).select_related("policy")
+    pausing = [c for c in running if "on_hold" in (c.policy.pause_statuses or [])]
+    if not pausing:
+        pytest.skip("no seeded repair policy pauses on hold")
+    c = pausing[0]
+    services.case_accept(actor=cast.tech_a, case_id=case.pk, now=T0 + HOUR / 2)
+    services.case_hold(actor=cast.tech_a, case_id=case.pk, reason="等配件", now=T0 + HOUR)
+    c.refresh_from_db()
+    assert c.state == ClockState.PAUSED
+    assert c.next_action_at is None
+    services.case_resume(actor=cast.tech_a, case_id=case.pk, now=T0 + 3 * HOUR)
+    c.refresh_from_db()
+    assert c.state == ClockState.RUNNING
+    first = c.policy.levels.order_by("offset_minutes").first()
+    assert c.next_action_at == c.due_at + dt.timedelta(minutes=first.offset_minutes)

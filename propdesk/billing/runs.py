@@ -352,8 +352,12 @@ def execute(
     chunk: int = CHUNK,
     progress: Callable[[BillingRun], None] | None = None,
     fail_after_chunks: int | None = None,
+    max_chunks: int | None = None,
 ) -> BillingRun:
     """Bill the run's houses chunk by chunk from its cursor; safe to call again after a crash.
+
+    `max_chunks` returns after that many chunks with the run still running (the
+    worker bills one chunk per task, so progress commits and shows as it goes).
 
     `fail_after_chunks` stops the run with an error in the middle of a chunk
     (after its bills were inserted, before it commits): the fault tests use it
@@ -381,6 +385,8 @@ def execute(
         chunks += 1
         if progress:
             progress(run)
+        if max_chunks is not None and chunks >= max_chunks:
+            return run
     run.state = RunState.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["state", "finished_at"])

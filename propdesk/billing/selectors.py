@@ -85,7 +85,7 @@ def run_is_queued(run: BillingRun) -> bool:
     """Whether a worker task will carry the run on (waiting, being run or to be retried)."""
     from propdesk.jobs.models import Task, TaskState
 
-    from .tasks import RUN_TASK
+    from .background import RUN_TASK
 
     return Task.objects.filter(
         name=RUN_TASK,

@@ -244,9 +244,14 @@ def billing_run_start(
     fee_item_ids: Iterable[Any] | None = None,
     timing: str = Timing.PREPAID,
     execute: bool = True,
+    background: bool = False,
     now: dt.datetime | None = None,
 ) -> BillingRun:
-    """Create a run and (unless `execute=False`, e.g. for the worker) bill it now."""
+    """Create a run and bill it now, or queue it for the worker (`background`), or neither.
+
+    In the background the worker bills one chunk per task, so the run's progress
+    commits as it goes and a web request never waits for a big community.
+    """
     require(actor, Cap.BILLING_MANAGE)
     community = community_get_for_user(actor, community_id)
     errors = ErrorCollector()
@@ -256,21 +261,31 @@ def billing_run_start(
     items = _run_items(actor, community.pk, fee_item_ids)
     if BillingRun.objects.filter(community=community, state=RunState.RUNNING).exists():
         raise Conflict(_("A billing run of this community is still running; resume it or wait."))
-    run = BillingRun.objects.create(
-        community=community,
-        period=parsed.key,
-        cycle=parsed.cycle,
-        timing=timing,
-        period_start=parsed.start,
-        period_end=parsed.end,
-        fee_item_ids=[i.pk for i in items],
-        started_by=actor if getattr(actor, "pk", None) else None,
-        started_at=_now(now),
-        houses_total=House.objects.filter(community=community).count(),
-    )
-    if execute:
+    with transaction.atomic():
+        run = BillingRun.objects.create(
+            community=community,
+            period=parsed.key,
+            cycle=parsed.cycle,
+            timing=timing,
+            period_start=parsed.start,
+            period_end=parsed.end,
+            fee_item_ids=[i.pk for i in items],
+            started_by=actor if getattr(actor, "pk", None) else None,
+            started_at=_now(now),
+            houses_total=House.objects.filter(community=community).count(),
+        )
+        if background:
+            _run_enqueue(run)
+    if execute and not background:
         billing_run_execute(run)
     return run
+
+
+def _run_enqueue(run: BillingRun, *, resume: bool = False) -> None:
+    """Queue the run's next chunk for the worker, in the caller's transaction."""
+    from .background import run_enqueue
+
+    run_enqueue(run, resume=resume)
 
 
 def billing_run_execute(run: BillingRun, **options: Any) -> BillingRun:
@@ -283,11 +298,18 @@ def billing_run_execute(run: BillingRun, **options: Any) -> BillingRun:
         raise
 
 
-def billing_run_resume(*, actor: Any, run_id: int | str) -> BillingRun:
+def billing_run_resume(*, actor: Any, run_id: int | str, background: bool = False) -> BillingRun:
+    """Carry on a stopped run from its cursor: now, or queued for the worker (`background`)."""
     require(actor, Cap.BILLING_MANAGE)
     run = _run(actor, run_id)
     if run.state == RunState.DONE:
         raise Conflict(_("This billing run is finished."))
+    if background:
+        with transaction.atomic():
+            BillingRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, error="")
+            _run_enqueue(run, resume=True)
+        run.refresh_from_db()
+        return run
     return billing_run_execute(run)
 
 
@@ -448,7 +470,7 @@ def payment_post(
     channel = v.choice(errors, "channel", channel, Channel.choices)
     external_ref = v.text(errors, "external_ref", external_ref, max_length=64, required=False)
     if (
-        method in {Method.TRANSFER, Method.WECHAT, Method.ALIPAY, Method.GATEWAY}
+        method in {Method.CARD, Method.TRANSFER, Method.WECHAT, Method.ALIPAY, Method.GATEWAY}
         and not external_ref
     ):
         errors.add("external_ref", _("Record the transaction number of this payment."))

@@ -28,4 +28,5 @@ urlpatterns = [
     path("outbox/", include("propdesk.console.notify.urls")),
     path("frontdesk/", include("propdesk.console.frontdesk.urls")),
     path("imports/", include("propdesk.console.imports.urls")),
+    path("billing/", include("propdesk.console.billing.urls")),
 ]

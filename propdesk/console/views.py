@@ -21,6 +21,7 @@ from propdesk.accounts.selectors import (
     current_community,
     user_can,
 )
+from propdesk.console.billing.panels import billing_panel
 from propdesk.core.audit import audit_trail
 from propdesk.core.errors import Forbidden, NotFound
 from propdesk.customers.selectors import (
@@ -97,7 +98,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "console/customer_detail.html", {"c": customer_360(request.user, pk)})
+    c = customer_360(request.user, pk)
+    billing = billing_panel(request.user, [o.house_id for o in c.occupancies])
+    return render(request, "console/customer_detail.html", {"c": c, "billing": billing})
 
 
 @staff_view
@@ -150,6 +153,7 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meters": meters_of_house(house),
             "timeline": house_timeline(house),
             "audit": audit_trail(house, limit=30) if user_can(request.user, Cap.AUDIT_VIEW) else [],
+            "billing": billing_panel(request.user, [house.pk]),
         },
     )
 
@@ -163,4 +167,11 @@ def quick_search_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     hits = quick_search(request.user, q, community_id=community.id if community else None)
     template = "console/_search_hits.html" if request.htmx else "console/search.html"  # type: ignore[attr-defined]
+    if request.htmx and request.GET.get("pick") in PICKERS:  # type: ignore[attr-defined]
+        # Another screen's box (the cashier desk) lists the same hits linked its own way.
+        template = PICKERS[request.GET["pick"]]
     return render(request, template, {"hits": hits, "q": q})
+
+
+# Partials other screens use to show the one-box hits, by the box's `pick` parameter.
+PICKERS = {"cashier": "console/billing/_desk_hits.html"}

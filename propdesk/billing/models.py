@@ -338,6 +338,13 @@ class Bill(models.Model):
             models.Index(fields=["account", "due_date"], name="bill_account_due_idx"),
             models.Index(fields=["community", "due_date"], name="bill_community_due_idx"),
             models.Index(fields=["run", "house"], name="bill_run_house_idx"),
+            # Open bills only, for the arrears report and the daily dunning run.
+            models.Index(
+                fields=["community", "due_date"],
+                include=["house", "account", "amount", "cleared"],
+                condition=Q(cleared__lt=models.F("amount")),
+                name="bill_open_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -520,3 +527,417 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+# --- arrears and collection: the dunning ladder (R-FEE-3/4/5) -------------------------
+
+
+class CollectionPolicy(models.Model):
+    """What a community's collection paperwork cites: the service contract (R-FEE-5)."""
+
+    community = models.OneToOneField(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    service_contract_ref = models.CharField(
+        _("service contract reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The property service contract the fees are owed under, e.g. its number."),
+    )
+    creditor_name = models.CharField(
+        _("creditor"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who signs the dunning letters; empty: the company's name."),
+    )
+
+    class Meta:
+        verbose_name = _("collection policy")
+        verbose_name_plural = _("collection policies")
+
+    def __str__(self) -> str:
+        return self.service_contract_ref or str(self.community_id)
+
+
+class DunningAction(models.TextChoices):
+    REMINDER = "reminder", _("Phone or SMS reminder with the amount due")
+    VISIT = "visit", _("Door visit")
+    LETTER = "letter", _("Formal dunning letter")
+    LEGAL = "legal", _("Legal collection")
+
+
+class DunningStep(models.Model):
+    """One rung of a community's dunning ladder, configured as data.
+
+    A step is due `wait_days` after the step it counts from (`counts_from`: the
+    order of an earlier step; empty: the step just before it; for the first step:
+    the due date of the oldest unpaid bill), and only while at least
+    `min_overdue` is overdue. An optional step is passed over when a later
+    mandatory step falls due first (R-FEE-3: owners *may* be visited).
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    action = models.CharField(_("action"), max_length=16, choices=DunningAction.choices)
+    wait_days = models.PositiveIntegerField(_("wait (days)"))
+    counts_from = models.PositiveSmallIntegerField(
+        _("counted from step"),
+        null=True,
+        blank=True,
+        help_text=_("Order of the earlier step the wait counts from; empty: the previous step."),
+    )
+    min_overdue = models.DecimalField(
+        _("minimum overdue amount"), max_digits=12, decimal_places=2, default=Decimal("0.01")
+    )
+    optional = models.BooleanField(_("optional"), default=False)
+    auto_sms = models.BooleanField(
+        _("send the SMS automatically"),
+        default=False,
+        help_text=_("Reminders only: the daily run sends the SMS with the amount due."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("dunning step")
+        verbose_name_plural = _("dunning steps")
+        ordering = ["community_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "order"], name="dunningstep_unique_order"),
+            models.CheckConstraint(
+                condition=Q(min_overdue__gte=0), name="dunningstep_min_overdue_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.get_action_display()}"
+
+
+class CaseState(models.TextChoices):
+    ACTIVE = "active", _("On the ladder")
+    SUSPENDED = "suspended", _("Suspended")
+    LEGAL = "legal", _("Legal collection")
+    CLOSED = "closed", _("Closed (paid)")
+
+
+class SuspendReason(models.TextChoices):
+    PAYMENT_PLAN = "payment_plan", _("Payment plan being kept")
+    DISPUTE = "dispute", _("Open complaint or dispute")
+
+
+class DunningCase(models.Model):
+    """催缴: one house account's way down the ladder, from overdue until paid in full.
+
+    `step` is the next step to take and `step_due` the day it falls due (stored,
+    not recomputed on read); `done` maps each finished step's order to its date.
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="dunning_cases")
+    house = models.ForeignKey(
+        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=CaseState.choices, default=CaseState.ACTIVE
+    )
+    suspend_reason = models.CharField(
+        _("suspended because"), max_length=16, choices=SuspendReason.choices, blank=True
+    )
+    step = models.ForeignKey(
+        DunningStep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next step"),
+    )
+    step_due = models.DateField(_("next step due"), null=True, blank=True)
+    done = models.JSONField(_("steps done"), default=dict, blank=True)
+    overdue = models.DecimalField(_("overdue"), max_digits=14, decimal_places=2, default=ZERO)
+    oldest_due = models.DateField(_("oldest unpaid since"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dunning case")
+        verbose_name_plural = _("dunning cases")
+        ordering = ["step_due", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=~Q(state="closed"), name="dunningcase_one_open"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "state", "step_due"], name="dunningcase_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house_id} {self.get_state_display()}"
+
+
+class DunningEvent(models.Model):
+    """An immutable line of a dunning case's timeline: who, when, from, to, which step."""
+
+    case = models.ForeignKey(DunningCase, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=16)
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16)
+    step = models.ForeignKey(
+        DunningStep, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    on = models.DateField(_("date"))
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("dunning event")
+        verbose_name_plural = _("dunning events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.on}"
+
+
+class ContactHow(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    VISIT = "visit", _("Door visit")
+    LETTER = "letter", _("Letter")
+    LEGAL = "legal", _("Legal")
+
+
+class ContactAnswer(models.TextChoices):
+    WILL_PAY = "will_pay", _("Promised to pay")
+    REFUSED = "refused", _("Refused to pay")
+    DISPUTE = "dispute", _("Disputes the bill")
+    NO_ANSWER = "no_answer", _("Not reached")
+    SENT = "sent", _("Sent, no answer needed")
+    OTHER = "other", _("Other")
+
+
+class ContactLog(models.Model):
+    """One contact with a household about what it owes; kept across billing periods."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts")
+    house = models.ForeignKey(
+        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+    )
+    case = models.ForeignKey(
+        DunningCase, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    how = models.CharField(_("how"), max_length=8, choices=ContactHow.choices)
+    answer = models.CharField(_("answer"), max_length=16, choices=ContactAnswer.choices)
+    promise_date = models.DateField(_("promised to pay by"), null=True, blank=True)
+    amount_due = models.DecimalField(_("amount due"), max_digits=14, decimal_places=2)
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("contact log")
+        verbose_name_plural = _("contact logs")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["account", "at"], name="contactlog_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_how_display()} {self.at:%Y-%m-%d}"
+
+
+class PlanState(models.TextChoices):
+    ACTIVE = "active", _("Being kept")
+    COMPLETED = "completed", _("Completed")
+    BROKEN = "broken", _("Broken (an instalment was missed)")
+    STOPPED = "stopped", _("Stopped")
+
+
+class PaymentPlan(models.Model):
+    """分期: instalments agreed with a household; while kept, the ladder waits.
+
+    `instalments` is a list of {"due": "YYYY-MM-DD", "amount": "123.45"}; the plan
+    is kept while the account's payments since `start` cover every instalment due.
+    """
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_plans")
+    case = models.ForeignKey(
+        DunningCase, on_delete=models.PROTECT, null=True, blank=True, related_name="plans"
+    )
+    start = models.DateField(_("start"))
+    instalments = models.JSONField(_("instalments"), default=list)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    state = models.CharField(
+        _("state"), max_length=16, choices=PlanState.choices, default=PlanState.ACTIVE
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment plan")
+        verbose_name_plural = _("payment plans")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(state="active"), name="paymentplan_one_active"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="paymentplan_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.total} ({self.get_state_display()})"
+
+
+class DunningLetter(models.Model):
+    """催缴函: numbered per community and year, sent by express; the tracking number kept (R-FEE-4)."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    case = models.ForeignKey(DunningCase, on_delete=models.PROTECT, related_name="letters")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    house = models.ForeignKey(
+        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("letter number"), max_length=40)
+    issued_on = models.DateField(_("dated"))
+    amount_claimed = models.DecimalField(_("amount claimed"), max_digits=14, decimal_places=2)
+    oldest_due = models.DateField(_("unpaid since"), null=True, blank=True)
+    addressee = models.CharField(_("addressee"), max_length=200, blank=True)
+    express_company = models.CharField(_("express company"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("dunning letter")
+        verbose_name_plural = _("dunning letters")
+        ordering = ["-year", "-seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "year", "seq"], name="dunningletter_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_claimed__gt=0), name="dunningletter_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DunningRunLog(models.Model):
+    """One daily run of a community's ladder (the worker runs each community once a day)."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    day = models.DateField(_("day"))
+    counts = models.JSONField(_("counts"), default=dict)
+    at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("dunning run")
+        verbose_name_plural = _("dunning runs")
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "day"], name="dunningrun_unique_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day}"
+
+
+# --- income and expenditure publication (R-FEE-6) -------------------------------------
+
+
+class LineKind(models.TextChoices):
+    INCOME = "income", _("Income")
+    EXPENDITURE = "expenditure", _("Expenditure")
+
+
+class IncomeStatement(models.Model):
+    """收支公示: a community's income and expenditure for a period, published to owners."""
+
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    period = models.CharField(
+        _("period"), max_length=16, help_text="2026, 2026-H1, 2026-Q3, 2026-11"
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("income and expenditure statement")
+        verbose_name_plural = _("income and expenditure statements")
+        ordering = ["community_id", "-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "period"], name="incomestatement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.period
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class IncomeStatementLine(models.Model):
+    statement = models.ForeignKey(IncomeStatement, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=16, choices=LineKind.choices)
+    category = models.CharField(_("category"), max_length=100)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    sort = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement_id", "kind", "sort", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="statementline_amount_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.amount}"

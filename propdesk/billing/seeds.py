@@ -80,3 +80,11 @@ def seed_community(community_id: int, *, valid_from: dt.date = dt.date(2024, 1, 
             fee_item=None,
             defaults={"rate": Decimal(rate), "is_active": active},
         )
+    seed_collection(community_id)
+
+
+def seed_collection(community_id: int) -> None:
+    """The default dunning ladder and collection policy (R-FEE-3/4/5); idempotent."""
+    from .dunning import seed_ladder
+
+    seed_ladder(community_id)

@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "propdesk.servicedesk.models.CaseKind",
         "CaseStatusEnum": "propdesk.servicedesk.models.CaseStatus",
         "CaseChannelEnum": "propdesk.servicedesk.models.Channel",
+        "FeeKindEnum": "propdesk.billing.models.FeeKind",
+        "EntryKindEnum": "propdesk.billing.models.EntryKind",
+        "PaymentMethodEnum": "propdesk.billing.models.Method",
+        "PaymentChannelEnum": "propdesk.billing.models.Channel",
+        "HouseKindEnum": "propdesk.estates.models.HouseKind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

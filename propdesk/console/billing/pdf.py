@@ -72,7 +72,7 @@ def receipt_pdf(receipt: Any, *, is_copy: bool) -> bytes:
                 qr_drawing(f"RECEIPT:{receipt.number}", size=18 * mm),
             ]
         ],
-        colWidths=[30 * mm, width - 60 * mm, 30 * mm],
+        colWidths=[42 * mm, width - 84 * mm, 42 * mm],
     )
     head.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (2, 0), (2, 0), "RIGHT")])
@@ -158,10 +158,10 @@ def receipt_pdf(receipt: Any, *, is_copy: bool) -> bytes:
             canvas.setStrokeColor(colors.red)
             canvas.setFillColor(colors.red)
             canvas.setLineWidth(1.5)
-            x, y = page[0] - 58 * mm, page[1] - 40 * mm
-            canvas.roundRect(x, y, 44 * mm, 11 * mm, 2 * mm)
-            canvas.setFont(font, 16)
-            canvas.drawCentredString(x + 22 * mm, y + 3.2 * mm, COPY_MARK)
+            x, y = 12 * mm, page[1] - 24 * mm  # the empty left of the heading
+            canvas.roundRect(x, y, 40 * mm, 10 * mm, 2 * mm)
+            canvas.setFont(font, 15)
+            canvas.drawCentredString(x + 20 * mm, y + 3 * mm, COPY_MARK)
         if receipt.voided_at:
             canvas.setFillColor(colors.Color(0.85, 0, 0, alpha=0.35))
             canvas.setFont(font, 90)

@@ -35,4 +35,6 @@ NAV: list[NavItem] = [
     NavItem(_("Cashier desk"), "console:billing:desk", Cap.BILLING_COLLECT),
     NavItem(_("Billing runs"), "console:billing:run-list", Cap.BILLING_MANAGE),
     NavItem(_("Fee standards"), "console:billing:fees", Cap.BILLING_VIEW),
+    NavItem(_("Collection"), "console:collection:worklist", Cap.BILLING_VIEW),
+    NavItem(_("Arrears reports"), "console:collection:arrears", Cap.BILLING_VIEW),
 ]

@@ -29,4 +29,5 @@ urlpatterns = [
     path("frontdesk/", include("propdesk.console.frontdesk.urls")),
     path("imports/", include("propdesk.console.imports.urls")),
     path("billing/", include("propdesk.console.billing.urls")),
+    path("collection/", include("propdesk.console.collection.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -30,3 +31,13 @@ def yuan(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{value:,.2f}"
+
+
+@register.filter
+def price(value: Any) -> str:
+    """A unit price: two places at least, more only where the standard has them (0.6235)."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    whole, _dot, places = text.partition(".")
+    return f"{whole}.{places.ljust(2, '0')}"

@@ -32,6 +32,8 @@ NAV: list[NavItem] = [
     NavItem(_("Outbox"), "console:notify:outbox", Cap.NOTIFY_VIEW),
     NavItem(_("Front desk"), "console:frontdesk:desk", Cap.FRONTDESK_VIEW),
     NavItem(_("Import and export"), "console:imports:index", Cap.DATA_EXPORT),
+    NavItem(_("Deadline policies"), "console:sla:policies", Cap.SLA_CONFIGURE),
+    NavItem(_("Compliance"), "console:sla:report", Cap.CASES_HANDLE),
     NavItem(_("Cashier desk"), "console:billing:desk", Cap.BILLING_COLLECT),
     NavItem(_("Billing runs"), "console:billing:run-list", Cap.BILLING_MANAGE),
     NavItem(_("Fee standards"), "console:billing:fees", Cap.BILLING_VIEW),

@@ -28,6 +28,7 @@ urlpatterns = [
     path("outbox/", include("propdesk.console.notify.urls")),
     path("frontdesk/", include("propdesk.console.frontdesk.urls")),
     path("imports/", include("propdesk.console.imports.urls")),
+    path("sla/", include("propdesk.console.sla.urls")),
     path("billing/", include("propdesk.console.billing.urls")),
     path("collection/", include("propdesk.console.collection.urls")),
 ]

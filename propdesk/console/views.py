@@ -65,7 +65,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "occupied": houses.filter(status=HouseStatus.OCCUPIED).count(),
             "customers": customers_visible_to(request.user, community_id=community.id).count(),
         }
-    return render(request, "console/home.html", {"community": community, "counts": counts})
+    from propdesk.console.sla.views import at_risk_panel
+
+    context = {"community": community, "counts": counts, **at_risk_panel(request, community)}
+    return render(request, "console/home.html", context)
 
 
 @staff_view

@@ -22,6 +22,16 @@ def _ensure_shipped_data() -> None:
         seed_policies(Policy, EscalationLevel)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_policy_pool():
+    """Each test starts without the per-process policy pool of another test's database rows."""
+    from propdesk.sla.services import policies_cache_clear
+
+    policies_cache_clear()
+    yield
+    policies_cache_clear()
+
+
 @pytest.fixture
 def cast(db):
     """The named cast of users and data; see propdesk/testing/cast.py."""

@@ -8,6 +8,7 @@ with set-based UPDATEs over the (state, due_at) index and queues escalations.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,17 +76,36 @@ def _matches(policy: Policy, case: Any) -> bool:
     return not (policy.requires_leak and not flag(case.category, "is_leak"))
 
 
-def policies_for(case: Any, *, candidates: Iterable[Policy] | None = None) -> list[Policy]:
-    """One policy per rule: the most specific that matches, then the tightest target."""
-    pool = (
-        candidates
-        if candidates is not None
-        else Policy.objects.filter(
-            Q(community__isnull=True) | Q(community_id=case.community_id),
-            is_active=True,
-            kind=case.kind,
+# The active policies (with their ladders) of a (community, case kind), read once per
+# POOL_SECONDS per process: starting a case's clocks then costs no policy query. The
+# services that change policies clear it; another process sees a change within that time.
+POOL_SECONDS = 30.0
+_pools: dict[tuple[int, str], tuple[float, list[Policy], dict[int, list[EscalationLevel]]]] = {}
+
+
+def policies_cache_clear() -> None:
+    _pools.clear()
+
+
+def _pool(community_id: int, kind: str) -> tuple[list[Policy], dict[int, list[EscalationLevel]]]:
+    key = (community_id, kind)
+    hit = _pools.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    pool = list(
+        Policy.objects.filter(
+            Q(community__isnull=True) | Q(community_id=community_id), is_active=True, kind=kind
         )
     )
+    ladders = _ladders(p.pk for p in pool)
+    _pools[key] = (now + POOL_SECONDS, pool, ladders)
+    return pool, ladders
+
+
+def policies_for(case: Any, *, candidates: Iterable[Policy] | None = None) -> list[Policy]:
+    """One policy per rule: the most specific that matches, then the tightest target."""
+    pool = candidates if candidates is not None else _pool(case.community_id, case.kind)[0]
     best: dict[str, Policy] = {}
     for policy in pool:
         if not _matches(policy, case):
@@ -175,18 +195,18 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
 
     Runs inside the caller's transaction (the case row is already locked).
     """
-    policies = policies_for(case)
+    pool, ladders = _pool(case.community_id, case.kind)
+    policies = policies_for(case, candidates=pool)
+    if action == "create":
+        return _start_new_case(case, policies, ladders, at)
     clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
     stopping = action in {"cancel"}
-    ladders: dict[int, list[EscalationLevel]] | None = None
     for policy in policies:
         clock = clocks.get(policy.pk)
         if clock is None and _starts_on(policy, action):
             start = _anchor(policy, case, at)
             if start is not None:
                 not_before, due = due_for(policy, case, start)
-                if ladders is None:
-                    ladders = _ladders(p.pk for p in policies)
                 new = Clock(
                     case_id=case.pk,
                     policy=policy,
@@ -220,12 +240,12 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
             clock.started_at = start
             clock.not_before, clock.due_at = due_for(policy, case, start)
             clock.warn_at = _warn_at(policy, start, clock.due_at)
-            clock.next_action_at = _next_action(clock, _ladders([policy.pk]).get(policy.pk, []))
+            clock.next_action_at = _next_action(clock, ladders.get(policy.pk, []))
             clock.save(
                 update_fields=["started_at", "not_before", "due_at", "warn_at", "next_action_at"]
             )
         else:
-            _pause_or_resume(clock, policy, case.status, at)
+            _pause_or_resume(clock, policy, ladders.get(policy.pk, []), case.status, at)
     # A rework starts the return-visit clocks again from the next completion.
     if action == "return_visit" and case.status not in {"visited"}:
         Clock.objects.filter(
@@ -260,7 +280,43 @@ def _stop(clock: Clock, at: dt.datetime) -> None:
     )
 
 
-def _pause_or_resume(clock: Clock, policy: Policy, status: str, at: dt.datetime) -> None:
+def _start_new_case(
+    case: Any,
+    policies: list[Policy],
+    ladders: dict[int, list[EscalationLevel]],
+    at: dt.datetime,
+) -> dt.datetime | None:
+    """A new case has no clocks yet: start those that start on reception, in one INSERT."""
+    new = []
+    for policy in policies:
+        if not _starts_on(policy, "create"):
+            continue
+        start = _anchor(policy, case, at)
+        if start is None:
+            continue
+        not_before, due = due_for(policy, case, start)
+        clock = Clock(
+            case_id=case.pk,
+            policy=policy,
+            community_id=case.community_id,
+            started_at=start,
+            not_before=not_before,
+            due_at=due,
+            warn_at=_warn_at(policy, start, due),
+        )
+        clock.next_action_at = _next_action(clock, ladders.get(policy.pk, []))
+        new.append(clock)
+    Clock.objects.bulk_create(new)
+    return min((c.due_at for c in new), default=None)
+
+
+def _pause_or_resume(
+    clock: Clock,
+    policy: Policy,
+    levels: list[EscalationLevel],
+    status: str,
+    at: dt.datetime,
+) -> None:
     paused = status in (policy.pause_statuses or [])
     if paused and clock.state == ClockState.RUNNING:
         clock.state, clock.paused_since = ClockState.PAUSED, at
@@ -275,7 +331,7 @@ def _pause_or_resume(clock: Clock, policy: Policy, status: str, at: dt.datetime)
         clock.due_at = clock.due_at + held
         if clock.warn_at is not None:
             clock.warn_at = clock.warn_at + held
-        clock.next_action_at = _next_action(clock, _ladders([policy.pk]).get(policy.pk, []))
+        clock.next_action_at = _next_action(clock, levels)
         clock.save(
             update_fields=[
                 "state",
@@ -295,8 +351,8 @@ def clocks_recompute(case: Any, *, at: dt.datetime) -> dt.datetime | None:
     breach stays; policies that now apply and whose start already happened start
     from the case's milestone.
     """
-    wanted = {p.pk: p for p in policies_for(case)}
-    ladders = _ladders(wanted)
+    pool, ladders = _pool(case.community_id, case.kind)
+    wanted = {p.pk: p for p in policies_for(case, candidates=pool)}
     for clock in Clock.objects.filter(case_id=case.pk).select_related("policy"):
         if clock.state not in OPEN_STATES:
             continue
@@ -372,11 +428,12 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str,
                 warning_level=2,
                 breached_at=Coalesce("breached_at", F("due_at")),
             )
-            breached = Clock.objects.filter(id__in=due_ids).select_related(
-                "policy", "case", "case__community"
-            )
+            # No join to the community: SQLite then plans a scan of every community's cases.
+            breached = Clock.objects.filter(id__in=due_ids).select_related("policy", "case")
+            breached = breached.only(*_ESCALATION_FIELDS)
+            people = _People()
             for clock in breached:
-                _escalate(clock, now=now)
+                _escalate(clock, now=now, people=people)
         warn_ids = list(
             Clock.objects.select_for_update(skip_locked=True)
             .filter(state=ClockState.RUNNING, warning_level=0, warn_at__lt=now)
@@ -386,6 +443,20 @@ def sla_sweep(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str,
             counts["warned"] = Clock.objects.filter(id__in=warn_ids).update(warning_level=1)
         counts["escalated"] = _escalation_levels(now=now, batch=batch)
     return counts
+
+
+# What escalating a clock reads: loading whole cases made the sweep mostly model building.
+_ESCALATION_FIELDS = (
+    "due_at",
+    "policy__code",
+    "policy__name",
+    "policy__escalate_to",
+    "case__number",
+    "case__title",
+    "case__community_id",
+    "case__assignee_id",
+    "case__department_id",
+)
 
 
 def _escalation_levels(*, now: dt.datetime, batch: int) -> int:
@@ -403,7 +474,9 @@ def _escalation_levels(*, now: dt.datetime, batch: int) -> int:
     if not ids:
         return 0
     clocks = list(
-        Clock.objects.filter(id__in=ids).select_related("policy", "case", "case__community")
+        Clock.objects.filter(id__in=ids)
+        .select_related("policy", "case")
+        .only(*_ESCALATION_FIELDS, "policy_id", "levels_done", "next_action_at", "state", "met_at")
     )
     ladders = _ladders({c.policy_id for c in clocks})
     people = _People()
@@ -494,37 +567,17 @@ def _fire(
         )
 
 
-def _escalate(clock: Clock, *, now: dt.datetime) -> None:
+def _escalate(clock: Clock, *, now: dt.datetime, people: _People) -> None:
     """Tell the people the policy names that a deadline passed (one message each, ever)."""
-    from propdesk.accounts.models import User, UserKind
-    from propdesk.accounts.roles import Role
+    from propdesk.notify.services import outbox_enqueue
 
     case = clock.case
     targets: set[int] = set()
     for who in clock.policy.escalate_to or []:
-        if who == "assignee" and case.assignee_id:
-            targets.add(case.assignee_id)
-        elif who == "department_head" and case.department_id:
-            targets.update(
-                User.objects.filter(
-                    department_id=case.department_id, role=Role.DEPARTMENT_HEAD, is_active=True
-                ).values_list("pk", flat=True)
-            )
-        elif who == "director":
-            targets.update(
-                User.objects.filter(
-                    kind=UserKind.STAFF,
-                    role=Role.DIRECTOR,
-                    is_active=True,
-                    scopes__community_id=case.community_id,
-                ).values_list("pk", flat=True)
-            )
+        if who in EscalationTarget.values:
+            targets.update(people.of(who, case))
     if case.assignee_id:
         targets.add(case.assignee_id)
-    try:
-        from propdesk.notify.services import outbox_enqueue
-    except ImportError:  # pragma: no cover
-        return
     for user_id in sorted(targets):
         outbox_enqueue(
             community_id=case.community_id,

@@ -61,6 +61,7 @@ BREAKDOWNS: dict[str, Any] = {
     "month": gettext_lazy("Month"),
 }
 OPEN = (ClockState.RUNNING, ClockState.PAUSED)
+COUNTED = (ClockState.MET, ClockState.BREACHED, ClockState.RUNNING, ClockState.PAUSED)
 
 
 def may_see_compliance(user: Any) -> bool:
@@ -244,9 +245,11 @@ def compliance(
     tz = tz or timezone.get_current_timezone()
     scope = _scope(user, community_id)
     start, end = _bounds(date_from, date_to, tz)
+    # The four states by name rather than "not cancelled": PostgreSQL then walks the
+    # (state, due_at) index once per state over the period instead of the table.
     clocks = Clock.objects.filter(
-        community_id__in=scope, due_at__gte=start, due_at__lt=end
-    ).exclude(state=ClockState.CANCELLED)
+        community_id__in=scope, state__in=COUNTED, due_at__gte=start, due_at__lt=end
+    )
     overdue = _overdue_running(now)
     counts = {
         "met": Count("pk", filter=Q(state=ClockState.MET)),

@@ -23,9 +23,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -271,12 +269,11 @@ def rate(collected: Decimal, billed: Decimal) -> Decimal | None:
     return money(collected * 100 / billed)
 
 
-def _not_cancelled() -> Any:
-    return ~Exists(
-        LedgerEntry.objects.filter(
-            bill_id=OuterRef("pk"), kind=EntryKind.REVERSAL, reverses__kind=EntryKind.CHARGE
-        )
-    )
+def _cancelled(community_id: int) -> QuerySet[LedgerEntry]:
+    """Ids of the community's bills whose charge was reversed (cancelled bills)."""
+    return LedgerEntry.objects.filter(
+        community_id=community_id, kind=EntryKind.REVERSAL, reverses__kind=EntryKind.CHARGE
+    ).values("bill_id")
 
 
 def _month_ends(year: int, as_of: dt.date, tz: Any) -> list[dt.datetime]:
@@ -329,8 +326,8 @@ def collection_rate(
         return rows[building_id]
 
     # This year's bills: billed per building and month (query 1) ...
-    bills = Bill.objects.filter(community_id=community.pk, period_start__year=year).filter(
-        _not_cancelled()
+    bills = Bill.objects.filter(community_id=community.pk, period_start__year=year).exclude(
+        pk__in=_cancelled(community.pk)
     )
     for r in (
         bills.annotate(m=ExtractMonth("period_start"))
@@ -366,12 +363,16 @@ def collection_rate(
                 target.months[n].cum_collected += r[f"c{n}"]
 
     # Past years' arrears: what bills of earlier years still owed on 1 January (query 3) ...
-    old = Bill.objects.filter(community_id=community.pk, period_start__lt=jan1).filter(
-        _not_cancelled()
+    old = Bill.objects.filter(community_id=community.pk, period_start__lt=jan1).exclude(
+        pk__in=_cancelled(community.pk)
     )
     open_then = old.filter(
         Q(cleared__lt=F("amount"))
-        | Exists(LedgerEntry.objects.filter(bill_id=OuterRef("pk"), at__gte=start))
+        | Q(
+            pk__in=LedgerEntry.objects.filter(
+                community_id=community.pk, at__gte=start, bill__isnull=False
+            ).values("bill_id")
+        )
     )
     for r in open_then.values("house__building_id").annotate(amount=Sum("amount")):
         row(r["house__building_id"]).past_owed += r["amount"]

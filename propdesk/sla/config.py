@@ -36,6 +36,7 @@ from propdesk.core.models import AuditAction
 from propdesk.estates.models import Community
 
 from .models import CalendarOverride, CommunityHours, Policy, TargetKind
+from .services import policies_cache_clear
 
 POLICY_AUDIT_FIELDS = (
     "name",
@@ -121,6 +122,17 @@ def _flag(errors: ErrorCollector, field: str, value: Any, message: str) -> bool 
 # --- policies --------------------------------------------------------------------------
 
 
+def _forget_policies() -> None:
+    """Drop this process's policy pools now and again once the change is committed.
+
+    Now, so the rest of this transaction starts clocks with the change; on commit,
+    so a pool another request read meanwhile (without the change) is not kept.
+    Other processes see the change within `services.POOL_SECONDS`.
+    """
+    policies_cache_clear()
+    transaction.on_commit(policies_cache_clear)
+
+
 def _policy_for(actor: Any, policy_id: Any, *, lock: bool = False) -> Policy:
     """A default policy, or one of a community the actor serves; otherwise NotFound."""
     try:
@@ -167,6 +179,7 @@ def policy_customise(
         copy.pause_statuses = list(default.pause_statuses or [])
         copy.save()
         _copy_escalation_levels(default, copy)
+        _forget_policies()
         audit_record(
             actor=actor,
             instance=copy,
@@ -341,6 +354,7 @@ def policy_update(
             setattr(locked, field, value)
         if changes:
             locked.save(update_fields=list(changes))
+            _forget_policies()
         audit_record(
             actor=actor,
             instance=locked,

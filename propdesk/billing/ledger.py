@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Round
 
 from propdesk.core.money import money
 
@@ -121,9 +122,15 @@ def reverse(entry: Entry, *, at: dt.datetime, actor: Any, reason: str, approver:
     return reversal
 
 
+def plus(field: str, delta: Any) -> Round:
+    """`field + delta` rounded to cents in SQL: SQLite adds decimals as binary floats, so
+    0.10 + 0.20 would store 0.30000000000000004 (beyond a 0.30 bill); PostgreSQL is exact."""
+    return Round(F(field) + delta, 2)
+
+
 def _move(account: Account, due: Decimal, credit: Decimal, deposit: Decimal) -> None:
     Account.objects.filter(pk=account.pk).update(
-        due=F("due") + due, credit=F("credit") + credit, deposit=F("deposit") + deposit
+        due=plus("due", due), credit=plus("credit", credit), deposit=plus("deposit", deposit)
     )
     account.due += due
     account.credit += credit
@@ -131,7 +138,7 @@ def _move(account: Account, due: Decimal, credit: Decimal, deposit: Decimal) -> 
 
 
 def _clear(bill: Bill, amount: Decimal) -> None:
-    Bill.objects.filter(pk=bill.pk).update(cleared=F("cleared") + amount)
+    Bill.objects.filter(pk=bill.pk).update(cleared=plus("cleared", amount))
     bill.cleared += amount
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from .models import ZERO, Account, Bill, EntryKind, LedgerEntry, Receipt
 
@@ -29,9 +29,10 @@ class Mismatch:
         return f"{self.kind} {self.ref}: entries say {self.expected}, cached {self.found}"
 
 
-def _sum(field: str, **match: object) -> Coalesce:
+def _sum(field: str, **match: object) -> Round:
     rows = LedgerEntry.objects.filter(**match).values(next(iter(match)).split("__")[0])
-    return Coalesce(Subquery(rows.annotate(s=Sum(field)).values("s")), Value(ZERO))
+    # Rounded to cents: SQLite sums decimals as binary floats (-2.7e-15 for a zero).
+    return Round(Coalesce(Subquery(rows.annotate(s=Sum(field)).values("s")), Value(ZERO)), 2)
 
 
 def mismatches(community_id: int | None = None) -> Iterator[Mismatch]:
@@ -55,12 +56,19 @@ def mismatches(community_id: int | None = None) -> Iterator[Mismatch]:
     charge_rows = LedgerEntry.objects.filter(bill=OuterRef("pk"), kind=EntryKind.CHARGE)
     other_rows = LedgerEntry.objects.filter(bill=OuterRef("pk")).exclude(kind=EntryKind.CHARGE)
     bills = bills.annotate(
-        charged=Coalesce(
-            Subquery(charge_rows.values("bill").annotate(s=Sum("amount")).values("s")), Value(ZERO)
+        charged=Round(
+            Coalesce(
+                Subquery(charge_rows.values("bill").annotate(s=Sum("amount")).values("s")),
+                Value(ZERO),
+            ),
+            2,
         ),
-        taken=Coalesce(
-            Subquery(other_rows.values("bill").annotate(s=Sum("due_delta")).values("s")),
-            Value(ZERO),
+        taken=Round(
+            Coalesce(
+                Subquery(other_rows.values("bill").annotate(s=Sum("due_delta")).values("s")),
+                Value(ZERO),
+            ),
+            2,
         ),
     )
     for b in bills.iterator():

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -467,7 +467,7 @@ def _write_chunk(
         .values("total")
     )
     Account.objects.filter(pk__in={a for _b, a, _m in rows}).update(
-        due=F("due") + Coalesce(Subquery(per_account), Value(ZERO))
+        due=ledger.plus("due", Coalesce(Subquery(per_account), Value(ZERO)))
     )
     _use_prepayments(run, {a for _b, a, _m in rows}, now)
     return len(rows), sum((m for _b, _a, m in rows), ZERO)

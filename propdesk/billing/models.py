@@ -708,6 +708,27 @@ class DunningEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.on}"
 
+    @property
+    def action_label(self) -> str:
+        """What happened, in the reader's language (a suspension says why)."""
+        label = str(DUNNING_EVENT_LABELS.get(self.action, self.action))
+        if self.action == "suspend" and self.note in SuspendReason.values:
+            label = f"{label}: {SuspendReason(self.note).label}"
+        return label
+
+
+DUNNING_EVENT_LABELS = {
+    "open": _("Case opened"),
+    "step_done": _("Step done"),
+    "step_skipped": _("Optional step passed over"),
+    "suspend": _("Ladder suspended"),
+    "resume": _("Ladder resumed"),
+    "legal": _("Handed to legal collection"),
+    "close": _("Case closed"),
+    "plan_completed": _("Payment plan completed"),
+    "plan_broken": _("Payment plan broken"),
+}
+
 
 class ContactHow(models.TextChoices):
     PHONE = "phone", _("Phone call")

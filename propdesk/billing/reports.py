@@ -334,7 +334,7 @@ def collection_rate(
         .values("house__building_id", "m")
         .annotate(billed=Sum("amount"))
     ):
-        row(r["house__building_id"]).months[r["m"] - 1].billed += r["billed"]
+        row(r["house__building_id"]).months[r["m"] - 1].billed += money(r["billed"])
     # ... and what discounts, waivers and payments cleared of them (query 2).
     paid_by = {
         f"c{n}": _sum_when(PAID & Q(at__lt=end), -F("due_delta")) for n, end in enumerate(ends)
@@ -356,11 +356,11 @@ def collection_rate(
     ):
         target = row(r["bill__house__building_id"])
         bill_month = r["m"] - 1
-        target.months[bill_month].billed -= r["reduced"]
-        target.months[bill_month].collected += r["paid"]
+        target.months[bill_month].billed -= money(r["reduced"])
+        target.months[bill_month].collected += money(r["paid"])
         for n in range(12):
             if bill_month <= n:
-                target.months[n].cum_collected += r[f"c{n}"]
+                target.months[n].cum_collected += money(r[f"c{n}"])
 
     # Past years' arrears: what bills of earlier years still owed on 1 January (query 3) ...
     old = Bill.objects.filter(community_id=community.pk, period_start__lt=jan1).exclude(
@@ -375,14 +375,14 @@ def collection_rate(
         )
     )
     for r in open_then.values("house__building_id").annotate(amount=Sum("amount")):
-        row(r["house__building_id"]).past_owed += r["amount"]
+        row(r["house__building_id"]).past_owed += money(r["amount"])
     before = (
         LedgerEntry.objects.filter(bill__in=open_then, at__lt=start)
         .exclude(kind=EntryKind.CHARGE)
         .exclude(kind=EntryKind.REVERSAL, reverses__kind=EntryKind.CHARGE)
     )
     for r in before.values("bill__house__building_id").annotate(cleared=Sum(-F("due_delta"))):
-        row(r["bill__house__building_id"]).past_owed -= r["cleared"]
+        row(r["bill__house__building_id"]).past_owed -= money(r["cleared"])
     # ... and what payments cleared of them during the year, by month end (query 4).
     paid_past = {
         f"c{n}": _sum_when(PAID & Q(at__gte=start, at__lt=end), -F("due_delta"))
@@ -394,7 +394,7 @@ def collection_rate(
         .annotate(**paid_past)
     ):
         target = row(r["bill__house__building_id"])
-        target.past_collected = [r[f"c{n}"] for n in range(12)]
+        target.past_collected = [money(r[f"c{n}"]) for n in range(12)]
 
     names = dict(Building.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
     total = RateRow(key=0, label=str(community.name))

@@ -83,9 +83,13 @@ def month_columns(
     out = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
         f'xmlns="http://www.w3.org/2000/svg">',
-        f'<rect x="{left}" y="4" width="10" height="10" fill="#3b82f6"/>'
-        f'<text x="{left + 14}" y="13" font-size="11">{escape(legend[0])}</text>'
-        f'<line x1="{left + 150}" y1="9" x2="{left + 170}" y2="9" stroke="#b45309" stroke-width="2"/>'
+        (
+            f'<rect x="{left}" y="4" width="10" height="10" fill="#3b82f6"/>'
+            f'<text x="{left + 14}" y="13" font-size="11">{escape(legend[0])}</text>'
+            if legend[0]
+            else ""
+        )
+        + f'<line x1="{left + 150}" y1="9" x2="{left + 170}" y2="9" stroke="#b45309" stroke-width="2"/>'
         f'<text x="{left + 174}" y="13" font-size="11">{escape(legend[1])}</text>',
     ]
     for pct in (0, 50, 100):

@@ -269,7 +269,7 @@ def rate(collected: Decimal, billed: Decimal) -> Decimal | None:
     return money(collected * 100 / billed)
 
 
-def _cancelled(community_id: int) -> QuerySet[LedgerEntry]:
+def _cancelled(community_id: int) -> QuerySet[LedgerEntry, Any]:
     """Ids of the community's bills whose charge was reversed (cancelled bills)."""
     return LedgerEntry.objects.filter(
         community_id=community_id, kind=EntryKind.REVERSAL, reverses__kind=EntryKind.CHARGE

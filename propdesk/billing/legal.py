@@ -346,14 +346,14 @@ def evidence_pdf(e: Evidence) -> bytes:
             _p(f"{e.house.community.name} · {title}", s["title"]),
             Spacer(1, 4 * mm),
             _table([_("Item"), pgettext("legal file", "Value")], facts, [40 * mm, 134 * mm], s),
-            _p(_("Bills"), s["h2"]),
+            _p(pgettext("legal file", "Bills"), s["h2"]),
             _table(
                 headers["bills"],
                 bill_rows(e),
                 [34 * mm, 30 * mm, 24 * mm, 28 * mm, 28 * mm, 30 * mm],
                 s,
             ),
-            _p(_("Payments"), s["h2"]),
+            _p(pgettext("legal file", "Payments"), s["h2"]),
             _table(
                 headers["payments"],
                 payment_rows(e),
@@ -478,8 +478,16 @@ def evidence_xlsx(items: Sequence[Evidence]) -> bytes:
                     for e in items
                 ],
             ),
-            (_("Bills"), [*house_cols, *headers["bills"]], _with_house(items, bill_rows)),
-            (_("Payments"), [*house_cols, *headers["payments"]], _with_house(items, payment_rows)),
+            (
+                pgettext("legal file", "Bills"),
+                [*house_cols, *headers["bills"]],
+                _with_house(items, bill_rows),
+            ),
+            (
+                pgettext("legal file", "Payments"),
+                [*house_cols, *headers["payments"]],
+                _with_house(items, payment_rows),
+            ),
             (
                 _("Reminders and contacts"),
                 [*house_cols, *headers["contacts"]],

@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import community_ids_for, require
@@ -441,7 +441,7 @@ def collection_rate_xlsx(report: CollectionRateReport) -> bytes:
         _("Scope"),
         _("Month"),
         _("Billed"),
-        _("Collected"),
+        pgettext("collection", "Collected"),
         _("Rate %"),
         _("Billed to date"),
         _("Collected to date"),
@@ -486,6 +486,10 @@ def collection_rate_xlsx(report: CollectionRateReport) -> bytes:
     notes = [
         (_("As of"), "", report.as_of.isoformat()),
         (_("Billed"), "", _("Bills whose period starts in the month, less discounts and waivers.")),
-        (_("Collected"), "", _("What payments cleared of those bills by the as-of date.")),
+        (
+            pgettext("collection", "Collected"),
+            "",
+            _("What payments cleared of those bills by the as-of date."),
+        ),
     ]
     return xlsx_bytes(headers, lines, title=_("Collection rate"), notes=notes)

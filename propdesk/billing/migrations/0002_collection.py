@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         default=Decimal("0.00"),
                         max_digits=14,
-                        verbose_name="overdue",
+                        verbose_name="overdue amount",
                     ),
                 ),
                 (

@@ -656,7 +656,9 @@ class DunningCase(models.Model):
     )
     step_due = models.DateField(_("next step due"), null=True, blank=True)
     done = models.JSONField(_("steps done"), default=dict, blank=True)
-    overdue = models.DecimalField(_("overdue amount"), max_digits=14, decimal_places=2, default=ZERO)
+    overdue = models.DecimalField(
+        _("overdue amount"), max_digits=14, decimal_places=2, default=ZERO
+    )
     oldest_due = models.DateField(_("oldest unpaid since"), null=True, blank=True)
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)

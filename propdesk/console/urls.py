@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("community/", views.switch_community, name="switch-community"),
+    path("community/search/", views.community_search, name="community-search"),
     path("search/", views.quick_search_view, name="search"),
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from propdesk.accounts.models import UserKind
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import (
     SESSION_COMMUNITY_KEY,
+    communities_visible_to,
     community_ids_for,
     current_community,
     user_can,
@@ -82,6 +84,20 @@ def switch_community(request: HttpRequest) -> HttpResponse:
         raise Http404
     request.session[SESSION_COMMUNITY_KEY] = chosen
     return redirect("console:home")
+
+
+@staff_view
+def community_search(request: HttpRequest) -> HttpResponse:
+    """The switcher of a group user: the first 20 served communities matching code or name."""
+    q = request.GET.get("q", "").strip()
+    rows = communities_visible_to(request.user)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(code__istartswith=q))
+    return render(
+        request,
+        "console/_community_hits.html",
+        {"communities": list(rows.order_by("code")[:20]), "q": q},
+    )
 
 
 @staff_view

@@ -7,12 +7,16 @@ from typing import Any
 from django.http import HttpRequest
 
 
+SWITCHER_LIMIT = 30
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     from django.urls import reverse
 
     from propdesk.accounts.selectors import (
         capabilities_of,
         communities_visible_to,
+        community_ids_for,
         current_community,
     )
     from propdesk.console.nav import NAV
@@ -27,8 +31,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         if item.capability in caps:
             url = reverse(item.url_name)
             nav.append({"label": item.label, "url": url, "active": path.startswith(url)})
+    # A group serves hundreds of communities: past SWITCHER_LIMIT the switcher is a
+    # search box (console:community-search) instead of a list drawn on every page.
+    many = len(community_ids_for(user)) > SWITCHER_LIMIT
     return {
-        "shell_communities": communities_visible_to(user),
+        "shell_communities": [] if many else communities_visible_to(user),
+        "shell_many_communities": many,
         "shell_community": current_community(request),
         "shell_nav": nav,
     }

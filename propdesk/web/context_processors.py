@@ -6,7 +6,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-
 SWITCHER_LIMIT = 30
 
 

@@ -43,7 +43,7 @@ from django.db.models import Case as SqlCase
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from propdesk.accounts.models import Department
 from propdesk.accounts.roles import Cap
@@ -499,8 +499,8 @@ def compliance_xlsx(
     require(user, Cap.DATA_EXPORT)
     now = now or timezone.now()
     headers = [
-        _("Breakdown"),
-        _("Group"),
+        pgettext("report", "Breakdown"),
+        pgettext("report", "Group"),
         _("Met"),
         _("Breached"),
         _("Still running"),

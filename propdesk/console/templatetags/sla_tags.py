@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from propdesk.servicedesk.models import CaseKind, Channel, Severity
 from propdesk.sla.config import ESCALATE_TO
@@ -17,18 +17,18 @@ from .servicedesk_tags import duration_hm
 register = template.Library()
 
 EVENTS: dict[str, Any] = {
-    "create": gettext_lazy("received"),
-    "forward": gettext_lazy("forwarded"),
-    "dispatch": gettext_lazy("dispatched"),
-    "start": gettext_lazy("work started"),
-    "complete": gettext_lazy("completed"),
-    "leak_test": gettext_lazy("leak test"),
-    "resolve": gettext_lazy("result recorded"),
-    "tell_result": gettext_lazy("result told"),
-    "return_visit": gettext_lazy("return visit"),
-    "reply": gettext_lazy("reply to the customer"),
-    "director_notified": gettext_lazy("director notified"),
-    "answer": gettext_lazy("answered"),
+    "create": pgettext_lazy("case event", "received"),
+    "forward": pgettext_lazy("case event", "forwarded"),
+    "dispatch": pgettext_lazy("case event", "dispatched"),
+    "start": pgettext_lazy("case event", "work started"),
+    "complete": pgettext_lazy("case event", "completed"),
+    "leak_test": pgettext_lazy("case event", "leak test"),
+    "resolve": pgettext_lazy("case event", "result recorded"),
+    "tell_result": pgettext_lazy("case event", "result told"),
+    "return_visit": pgettext_lazy("case event", "return visit"),
+    "reply": pgettext_lazy("case event", "reply to the customer"),
+    "director_notified": pgettext_lazy("case event", "director notified"),
+    "answer": pgettext_lazy("case event", "answered"),
 }
 
 

@@ -73,3 +73,13 @@ def backoff_seconds(attempts: int) -> int:
     """Delay before the next attempt after `attempts` failed ones: base·2^(n−1), capped."""
     exponent = max(0, attempts - 1)
     return int(min(retry_max_seconds(), retry_base_seconds() * (2 ** min(exponent, 30))))
+
+
+def digest_threshold() -> int:
+    """Alerts or e-mails one staff member gets individually within the window (0: no digests)."""
+    return conf_int("NOTIFY_DIGEST_THRESHOLD", 5, minimum=0)
+
+
+def digest_window_minutes() -> int:
+    """The burst window, and how long held messages wait before their digest goes out."""
+    return conf_int("NOTIFY_DIGEST_WINDOW_MINUTES", 10, minimum=1)

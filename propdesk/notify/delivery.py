@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from propdesk.jobs import conf as jobs_conf
@@ -18,14 +19,22 @@ from propdesk.jobs.claim import claim_due
 
 from . import conf
 from .channels import Delivery, PermanentFailure, adapter_for
-from .models import CLAIMABLE_STATES, OutboxMessage, OutboxState
+from .digest import digests_flush, hold_bursts
+from .models import CLAIMABLE_STATES, Channel, OutboxMessage, OutboxState
+from .selectors import quiet_windows_of
 
 log = logging.getLogger("propdesk.notify")
 
 
 def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
-    """Claim and deliver due messages; return how many were claimed."""
+    """Claim and deliver due messages; return how many were claimed.
+
+    Before sending: digests whose window has passed are made (and sent in this
+    pass), SMS that reached quiet hours wait for their end, and a burst to one
+    staff member is held for a digest.
+    """
     now = now or timezone.now()
+    digests_flush(now=now)
     ids = claim_due(
         OutboxMessage,
         now=now,
@@ -35,10 +44,48 @@ def outbox_deliver_due(*, now: dt.datetime | None = None, limit: int | None = No
         claimed_state=OutboxState.SENDING,
         time_field="next_attempt_at",
     )
-    messages = OutboxMessage.objects.filter(id__in=ids).select_related("customer", "staff_user")
-    for message in messages.order_by("id"):
+    messages = list(
+        OutboxMessage.objects.filter(id__in=ids)
+        .select_related("customer", "staff_user")
+        .order_by("id")
+    )
+    messages = defer_quiet_sms(messages, now=now)
+    messages = hold_bursts(messages, now=now)
+    for message in messages:
         outbox_deliver_one(message, now=now)
     return len(ids)
+
+
+def defer_quiet_sms(messages: list[OutboxMessage], *, now: dt.datetime) -> list[OutboxMessage]:
+    """Put claimed non-urgent SMS back until their community's quiet hours end; return the rest.
+
+    Enqueueing already schedules an SMS after quiet hours; this catches retries
+    and rows that became due while the hours (or the worker's backlog) moved.
+    """
+    sms = [m for m in messages if m.channel == Channel.SMS and not m.urgent]
+    if not sms:
+        return messages
+    windows = quiet_windows_of({m.community_id for m in sms})
+    deferred: set[int] = set()
+    by_until: dict[dt.datetime, list[int]] = {}
+    for m in sms:
+        window = windows.get(m.community_id)
+        until = window.until(now) if window is not None else None
+        if until is not None:
+            by_until.setdefault(until, []).append(m.pk)
+            deferred.add(m.pk)
+    for until, ids in by_until.items():
+        OutboxMessage.objects.filter(id__in=ids, state=OutboxState.SENDING).update(
+            # Not an attempt: give back what the claim counted.
+            state=Case(
+                When(attempts__lte=1, then=Value(OutboxState.PENDING)),
+                default=Value(OutboxState.FAILED),
+            ),
+            attempts=F("attempts") - 1,
+            next_attempt_at=until,
+            updated_at=now,
+        )
+    return [m for m in messages if m.pk not in deferred]
 
 
 def outbox_deliver_one(message: OutboxMessage, *, now: dt.datetime) -> str:

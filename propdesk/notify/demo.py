@@ -164,6 +164,8 @@ def build(ctx: Any) -> None:
             )
         )
     created = OutboxMessage.objects.bulk_create(rows)
+    if supervisor is not None:
+        created.append(_digest_example(community, supervisor, at))
     inbox: list[PortalMessage] = []
     alerts: list[StaffAlert] = []
     for m in created:
@@ -196,3 +198,52 @@ def build(ctx: Any) -> None:
     PortalMessage.objects.bulk_create(inbox)
     StaffAlert.objects.bulk_create(alerts)
     ctx.say(f"notify: {len(created)} outbox messages in every state")
+
+
+def _digest_example(community: Any, supervisor: Any, at: Any) -> OutboxMessage:
+    """A burst of breach alerts to the supervisor: five went one by one (not shown),
+    three were held and delivered as one digest."""
+    digest = OutboxMessage.objects.create(
+        community=community,
+        channel=Channel.STAFF,
+        staff_user=supervisor,
+        subject="3 条提醒汇总",
+        body=(
+            "10 分钟内您收到较多提醒，以下 3 条已合并为一条：\n"
+            "- R-CMP-4 超时：投诉 楼道噪音\n- R-REP-5 超时：回访 卫生间漏水\n"
+            "- R-CMP-7 超时：投诉 垃圾清运不及时"
+        ),
+        ref_type="notify.digest",
+        event="notify.digest",
+        is_digest=True,
+        state=OutboxState.SENT,
+        attempts=1,
+        backend="staff",
+        sent_at=at(20),
+        created_at=at(20),
+        next_attempt_at=at(20),
+    )
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            community=community,
+            channel=Channel.STAFF,
+            staff_user=supervisor,
+            subject=subject,
+            body="工单已超过服务时限。",
+            ref_type="demo",
+            ref_id=f"digest-{n}",
+            event="sla.breach",
+            state=OutboxState.IN_DIGEST,
+            digest=digest,
+            created_at=at(29 - n),
+            next_attempt_at=at(20),
+        )
+        for n, subject in enumerate(
+            (
+                "R-CMP-4 超时：投诉 楼道噪音",
+                "R-REP-5 超时：回访 卫生间漏水",
+                "R-CMP-7 超时：投诉 垃圾清运不及时",
+            )
+        )
+    )
+    return digest

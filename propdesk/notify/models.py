@@ -27,6 +27,9 @@ class OutboxState(models.TextChoices):
     SENT_DEMO = "sent_demo", _("Sent (demo)")
     FAILED = "failed", _("Failed, will retry")
     DEAD = "dead", _("Dead (gave up)")
+    # A burst to one staff member: held, then delivered inside one digest message.
+    HELD = "held", _("Held for a digest")
+    IN_DIGEST = "in_digest", _("Delivered in a digest")
 
 
 # States a worker may claim when `next_attempt_at` has passed. A SENDING row whose
@@ -66,6 +69,24 @@ class OutboxMessage(models.Model):
     ref_type = models.CharField(_("reference type"), max_length=64, blank=True)
     ref_id = models.CharField(_("reference id"), max_length=64, blank=True)
     dedupe_key = models.CharField(_("de-duplication key"), max_length=200, blank=True)
+    event = models.CharField(_("event"), max_length=64, blank=True)
+    urgent = models.BooleanField(
+        _("urgent"),
+        default=False,
+        help_text=_("Emergencies: sent during quiet hours and never held for a digest."),
+    )
+    is_digest = models.BooleanField(_("digest"), default=False)
+    # When the burst check let this staff message through on its own: rows let
+    # through in the last minutes are what the digest threshold counts.
+    digest_slot_at = models.DateTimeField(_("let through at"), null=True, blank=True)
+    digest = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digested",
+        verbose_name=_("delivered in digest"),
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING
     )
@@ -95,6 +116,12 @@ class OutboxMessage(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="notify_outbox_due_idx"),
             models.Index(fields=["community", "-created_at"], name="notify_outbox_comm_idx"),
             models.Index(fields=["ref_type", "ref_id"], name="notify_outbox_ref_idx"),
+            # The digest's burst count: what one staff member got in the last minutes.
+            models.Index(
+                fields=["staff_user", "channel", "digest_slot_at"],
+                condition=Q(digest_slot_at__isnull=False),
+                name="notify_outbox_slot_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,3 +204,168 @@ class StaffAlert(models.Model):
 
     def __str__(self) -> str:
         return self.subject or self.body[:40]
+
+
+class MessageTemplate(models.Model):
+    """The text of one event's message on one channel in one language.
+
+    `community` empty: the default every community uses; set: that community's
+    own wording, which wins over the default.
+    """
+
+    event = models.CharField(_("event"), max_length=64)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    community = models.ForeignKey(
+        "estates.Community",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+        help_text=_("Empty: the default for every community."),
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["event", "channel", "language", "community_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel", "language"],
+                condition=Q(community__isnull=True),
+                name="notify_template_default_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "channel", "language", "community"],
+                condition=Q(community__isnull=False),
+                name="notify_template_override_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.channel} · {self.language}"
+
+
+class QuietHours(models.Model):
+    """When a community's residents get no SMS (emergencies excepted).
+
+    Without a row the default applies: 22:00–08:00 in the community's time zone.
+    """
+
+    community = models.OneToOneField(
+        "estates.Community",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    enabled = models.BooleanField(_("quiet hours on"), default=True)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class CustomerNotifyProfile(models.Model):
+    """A customer's language for messages and their "no non-essential SMS" wish."""
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="notify_profile",
+        verbose_name=_("customer"),
+    )
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    language = models.CharField(
+        _("message language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    sms_opt_out = models.BooleanField(
+        _("no SMS except essential notices"),
+        default=False,
+        help_text=_("Bills and emergencies still come by SMS; everything else does not."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("customer message settings")
+        verbose_name_plural = _("customer message settings")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
+
+
+class ChannelPreference(models.Model):
+    """Which channels a customer wants for all messages, a category, or one event.
+
+    The most specific row wins: event, then category, then "all" (scope empty).
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="channel_preferences",
+        verbose_name=_("customer"),
+    )
+    community = models.ForeignKey(
+        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
+    scope = models.CharField(
+        _("applies to"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empty: every message; else a category (service, billing) or an event code."),
+    )
+    channels = models.JSONField(_("allowed channels"), default=list, blank=True)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=16, choices=Channel.choices, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
+        ordering = ["customer_id", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "scope"], name="notify_pref_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.scope or '*'}: {','.join(self.channels)}"

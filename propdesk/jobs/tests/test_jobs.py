@@ -9,10 +9,12 @@ import subprocess
 import sys
 import threading
 import time
+import zoneinfo
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -137,11 +139,14 @@ def test_failing_sweep_records_its_error_and_runs_next_period(sweeps):
 
 @pytest.mark.django_db
 def test_worker_once_delivers_the_outbox_and_runs_tasks(cast, capsys):
-    message = outbox_enqueue(
-        community_id=cast.alpha.id, channel="sms", customer_id=cast.alice.id, body="您好"
-    )
-    task_enqueue("test.effect", {"n": 6})
-    call_command("worker", once=True)
+    # At a daytime: in the default quiet hours (22:00–08:00 Shanghai) the SMS would wait.
+    daytime = dt.datetime(2026, 11, 30, 10, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(daytime, tick=True):
+        message = outbox_enqueue(
+            community_id=cast.alpha.id, channel="sms", customer_id=cast.alice.id, body="您好"
+        )
+        task_enqueue("test.effect", {"n": 6})
+        call_command("worker", once=True)
     message.refresh_from_db()
     assert message.state == OutboxState.SENT_DEMO
     assert _effects() == {"6": 1}

@@ -20,7 +20,11 @@ def test_demo_shows_every_outbox_state_and_the_inboxes():
         OutboxState.SENT_DEMO,
         OutboxState.FAILED,
         OutboxState.DEAD,
+        OutboxState.IN_DIGEST,
     } <= states
+    digest = OutboxMessage.objects.get(is_digest=True)
+    assert digest.digested.count() == 3
+    assert StaffAlert.objects.filter(outbox=digest).exists()
     assert PortalMessage.objects.exists()
     assert StaffAlert.objects.exists()
     call_command("worker", once=True, stdout=io.StringIO())  # nothing due yet: a no-op

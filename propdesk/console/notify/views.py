@@ -9,12 +9,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from propdesk.accounts.selectors import current_community
+from propdesk.accounts.roles import Cap
+from propdesk.accounts.selectors import current_community, user_can
 from propdesk.console.views import staff_view
 from propdesk.core.errors import Conflict
 from propdesk.notify.masking import mask_address
 from propdesk.notify.models import RETRYABLE_BY_STAFF, Channel, OutboxState
-from propdesk.notify.selectors import outbox_get_for_user, outbox_state_counts, outbox_visible_to
+from propdesk.notify.selectors import (
+    outbox_digested_in,
+    outbox_get_for_user,
+    outbox_state_counts,
+    outbox_visible_to,
+)
 from propdesk.notify.services import outbox_retry
 
 
@@ -60,6 +66,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
             "channels": Channel.choices,
             "state_counts": [(v, label, counts.get(v, 0)) for v, label in OutboxState.choices],
             "retryable": RETRYABLE_BY_STAFF,
+            "may_configure": user_can(request.user, Cap.SLA_CONFIGURE),
         },
     )
 
@@ -70,7 +77,12 @@ def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "console/notify/outbox_detail.html",
-        {"m": message, "to_label": _to_label(message), "retryable": RETRYABLE_BY_STAFF},
+        {
+            "m": message,
+            "to_label": _to_label(message),
+            "retryable": RETRYABLE_BY_STAFF,
+            "digested": outbox_digested_in(request.user, message) if message.is_digest else [],
+        },
     )
 
 

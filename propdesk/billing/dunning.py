@@ -1006,6 +1006,14 @@ def worklist(
             step_due__lte=today,
             overdue__gte=F("step__min_overdue"),
         )
+        # A house that paid since the last run leaves the list at once (the run closes its case).
+        .filter(
+            Exists(
+                Bill.objects.filter(
+                    account_id=OuterRef("account_id"), cleared__lt=F("amount"), due_date__lt=today
+                )
+            )
+        )
         .select_related("house__building", "step")
         .annotate(
             last_contact_at=Subquery(last_contact.values("at")[:1]),

@@ -271,6 +271,9 @@ def test_reminder_sms_states_the_amount_due_r_fee_3(cast, overdue):
     assert case.step_due == dt.date(2026, 2, 15)
     assert (cast.house_a1.pk, "visit") not in on_worklist(cast, dt.date(2026, 2, 14))
     assert (cast.house_a1.pk, "visit") in on_worklist(cast, dt.date(2026, 2, 15))
+    # Paid at the desk that morning: off the list at once, the case closes at the next run.
+    pay(cast, cast.house_a1, "100.00", dt.date(2026, 2, 15), "desk-a1")
+    assert (cast.house_a1.pk, "visit") not in on_worklist(cast, dt.date(2026, 2, 15))
 
 
 def test_letter_exactly_3_months_after_the_phone_reminder_not_for_those_who_paid_r_fee_4(

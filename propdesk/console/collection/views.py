@@ -41,6 +41,7 @@ from . import charts
 
 # The console's navigation (console/nav.py) shows these; named here so this catalogue has them.
 NAV_LABELS = (gettext_lazy("Collection"), gettext_lazy("Arrears reports"))
+MAX_ROWS = 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -117,7 +118,11 @@ def arrears(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return _xlsx(reports.arrears_xlsx(report), f"arrears-{community.code}-{as_of}.xlsx")
     legend = [str(label) for _key, label in reports.BUCKETS]
-    chart = charts.stacked_bars([(r.label, r.buckets()) for r in report.rows], legend=legend)
+    rows = report.rows
+    if len(rows) > MAX_ROWS:
+        # A whole community house by house: the largest arrears on screen, every house in Excel.
+        rows = sorted(rows, key=lambda r: r.total, reverse=True)[:MAX_ROWS]
+    chart = charts.stacked_bars([(r.label, r.buckets()) for r in rows], legend=legend)
     return render(
         request,
         "console/collection/arrears.html",
@@ -125,6 +130,8 @@ def arrears(request: HttpRequest) -> HttpResponse:
             "tab": "arrears",
             "community": community,
             "report": report,
+            "rows": rows,
+            "cut": len(report.rows) - len(rows),
             "chart": chart,
             "buckets": legend,
             "as_of": as_of,
@@ -381,7 +388,12 @@ def legal_files(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/collection/legal.html",
-        {"tab": "legal", "community": community, "cases": cases[:1000]},
+        {
+            "tab": "legal",
+            "community": community,
+            "cases": cases[:1000],
+            "can_collect": user_can(request.user, Cap.BILLING_COLLECT),
+        },
     )
 
 

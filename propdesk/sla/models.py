@@ -90,14 +90,16 @@ class Policy(models.Model):
 
     @property
     def specificity(self) -> int:
-        """More conditions = more specific; a community's own policy beats the default."""
-        return (
+        """More conditions = more specific; between equals a community's own policy wins."""
+        conditions = (
             bool(self.severity)
             + bool(self.channel)
             + 2 * self.requires_safety
             + 2 * self.requires_leak
-            + 4 * (self.community_id is not None)
         )
+        # Conditions first: a community's copy of a general policy must not switch off
+        # a more specific default (leak repairs keep their own R-REP-5 window).
+        return 2 * conditions + (self.community_id is not None)
 
 
 class EscalationTarget(models.TextChoices):

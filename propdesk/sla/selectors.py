@@ -93,8 +93,9 @@ def policy_precedence(user: Any, *, community_id: Any) -> list[RuleGroup]:
     Within a rule the most specific policy that matches a case wins, then the
     tightest (`policies_for`). A policy that a higher-ranked policy with the same
     or fewer conditions outranks never applies: it is `replaced` by the
-    community's own copy, or `shadowed` by a broader community policy (a
-    community's own policy counts as more specific than any default).
+    community's own copy, or `shadowed` by a policy with fewer conditions that
+    ranks higher (conditions count first; a community's own policy only breaks
+    ties).
     """
     community = _configurable_community(user, community_id)
     policies = list(

@@ -55,8 +55,8 @@ def calendar_for(community: Any) -> WorkingCalendar:
     overrides: dict[dt.date, bool] = {}
     for row in CalendarOverride.objects.filter(
         Q(community__isnull=True) | Q(community_id=community.pk)
-    ).order_by("community_id"):
-        # Global rows first (NULLs sort first on both databases here), the community's own last.
+    ).order_by(F("community_id").asc(nulls_first=True)):
+        # Global rows first (PostgreSQL sorts NULLs last unless told), the community's own last.
         overrides[row.date] = row.is_workday
     return WorkingCalendar(tz=community.tzinfo, hours=hours, overrides=overrides)
 
@@ -199,10 +199,11 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
     policies = policies_for(case, candidates=pool)
     if action == "create":
         return _start_new_case(case, policies, ladders, at)
-    clocks = {c.policy_id: c for c in Clock.objects.filter(case_id=case.pk)}
-    stopping = action in {"cancel"}
+    clocks = {
+        c.policy_id: c for c in Clock.objects.filter(case_id=case.pk).select_related("policy")
+    }
     for policy in policies:
-        clock = clocks.get(policy.pk)
+        clock = clocks.pop(policy.pk, None)
         if clock is None and _starts_on(policy, action):
             start = _anchor(policy, case, at)
             if start is not None:
@@ -218,40 +219,52 @@ def clocks_on_event(case: Any, action: str, *, at: dt.datetime) -> dt.datetime |
                 )
                 new.next_action_at = _next_action(new, ladders.get(policy.pk, []))
                 new.save()
-            continue
-        if clock is None:
-            continue
-        unmet = clock.state in OPEN_STATES or (
-            clock.state == ClockState.BREACHED and clock.met_at is None
-        )
-        if unmet and action in policy.stop_events:
-            _stop(clock, at)
-        elif clock.state in OPEN_STATES and stopping:
-            clock.state = ClockState.CANCELLED
-            clock.next_action_at = None
-            clock.save(update_fields=["state", "next_action_at"])
-        elif (
-            clock.state in OPEN_STATES
-            and action == "leak_test"
-            and policy.start_event == "leak_test"
-        ):
-            # The leak test moved: the window follows it (the rule written next to the policy).
-            start = case.leak_test_at
-            clock.started_at = start
-            clock.not_before, clock.due_at = due_for(policy, case, start)
-            clock.warn_at = _warn_at(policy, start, clock.due_at)
-            clock.next_action_at = _next_action(clock, ladders.get(policy.pk, []))
-            clock.save(
-                update_fields=["started_at", "not_before", "due_at", "warn_at", "next_action_at"]
-            )
-        else:
-            _pause_or_resume(clock, policy, ladders.get(policy.pk, []), case.status, at)
+        elif clock is not None:
+            _on_event(case, clock, policy, ladders.get(policy.pk, []), action, at)
+    # Clocks started under a policy that no longer wins (customised or switched off
+    # since) still follow their own policy's stops and pauses.
+    if clocks:
+        other = _ladders(clocks)
+        for clock in clocks.values():
+            _on_event(case, clock, clock.policy, other.get(clock.policy_id, []), action, at)
     # A rework starts the return-visit clocks again from the next completion.
     if action == "return_visit" and case.status not in {"visited"}:
         Clock.objects.filter(
             case_id=case.pk, policy__start_event__in=["complete", "leak_test"]
         ).exclude(state=ClockState.BREACHED).delete()
     return nearest_due(case.pk)
+
+
+def _on_event(
+    case: Any,
+    clock: Clock,
+    policy: Policy,
+    levels: list[EscalationLevel],
+    action: str,
+    at: dt.datetime,
+) -> None:
+    """What one event does to an existing clock: stop, cancel, follow the leak test, pause."""
+    unmet = clock.state in OPEN_STATES or (
+        clock.state == ClockState.BREACHED and clock.met_at is None
+    )
+    if unmet and action in policy.stop_events:
+        _stop(clock, at)
+    elif clock.state in OPEN_STATES and action == "cancel":
+        clock.state = ClockState.CANCELLED
+        clock.next_action_at = None
+        clock.save(update_fields=["state", "next_action_at"])
+    elif clock.state in OPEN_STATES and action == "leak_test" and policy.start_event == "leak_test":
+        # The leak test moved: the window follows it (the rule written next to the policy).
+        start = case.leak_test_at
+        clock.started_at = start
+        clock.not_before, clock.due_at = due_for(policy, case, start)
+        clock.warn_at = _warn_at(policy, start, clock.due_at)
+        clock.next_action_at = _next_action(clock, levels)
+        clock.save(
+            update_fields=["started_at", "not_before", "due_at", "warn_at", "next_action_at"]
+        )
+    else:
+        _pause_or_resume(clock, policy, levels, case.status, at)
 
 
 def _stop(clock: Clock, at: dt.datetime) -> None:

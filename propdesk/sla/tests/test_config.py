@@ -7,7 +7,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from propdesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from propdesk.core.models import AuditEvent
@@ -236,12 +235,6 @@ def test_only_staff_who_configure_deadlines_of_the_community_may_change_policies
     assert copy.target_minutes == 5
 
 
-@pytest.mark.xfail(
-    reason="clocks_on_event looks clocks up by the policies that win now, so a clock "
-    "started under the default is never stopped once the community has its own copy "
-    "(sla/services.py, reported to the lead)",
-    strict=False,
-)
 def test_a_clock_started_under_the_default_still_stops_after_customising_r_cmp_4(cast, desk):
     case = desk.complaint(now=T0)
     customise(cast)
@@ -282,15 +275,17 @@ def test_precedence_most_specific_first_and_the_copy_replaces_the_default(cast):
     assert cmp4[1].beaten_by == copy
 
 
-def test_a_broad_community_policy_shadows_more_specific_defaults_and_the_page_says_so(cast):
-    # Policy.specificity counts a community's own policy above any condition, so a
-    # customised generic R-REP-5 also beats the shipped leak and safety policies.
+def test_a_broad_community_policy_keeps_more_specific_defaults_in_force_r_rep_5(cast):
+    # Conditions rank first: a community's copy of the generic R-REP-5 replaces the
+    # generic default only; leak repairs keep their own window after the leak test.
     copy = customise(cast, "R-REP-5", requires_leak=False, requires_safety=False)
     groups = policy_precedence(cast.supervisor_a, community_id=cast.alpha.pk)
     rep5 = {line.policy.pk: line for line in lines_of(groups, "R-REP-5")}
     leak = default("R-REP-5", requires_leak=True)
-    assert rep5[leak.pk].status == "shadowed"
-    assert rep5[leak.pk].beaten_by == copy
+    generic = default("R-REP-5", requires_leak=False, requires_safety=False)
+    assert rep5[leak.pk].status == "in_force"
+    assert rep5[generic.pk].status == "replaced"
+    assert rep5[generic.pk].beaten_by == copy
 
 
 def test_precedence_page_is_scoped_and_needs_the_capability(cast):
@@ -415,11 +410,6 @@ def test_a_date_for_every_community_needs_a_company_administrator(cast):
     config.override_delete(actor=cast.admin, override_id=row.pk)
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="calendar_for orders overrides by community_id assuming NULLs sort first; "
-    "PostgreSQL sorts them last, so the global date wins there (reported to the lead)",
-)
 def test_a_communitys_own_date_beats_the_date_for_every_community(cast):
     day = dt.date(2027, 2, 6)  # a Saturday
     config.override_set(actor=cast.admin, community_id=None, date=day, is_workday=False)

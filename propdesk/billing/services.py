@@ -402,7 +402,7 @@ def charge_requests_post(*, now: dt.datetime | None = None, limit: int = 500) ->
     for request_id in pending.values_list("pk", flat=True)[:limit]:
         with transaction.atomic():
             request = (
-                ChargeRequest.objects.select_for_update()
+                ChargeRequest.objects.select_for_update(of=("self",))
                 .select_related("house", "case")
                 .get(pk=request_id)
             )

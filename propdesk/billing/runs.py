@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -216,22 +216,16 @@ def _consumption(house_ids: list[int], meter_kind: str, period: Period) -> dict[
     """Metered use in the period: last reading in it less the last reading before it."""
 
     def last(before: dt.date, after: dt.date | None) -> dict[int, Decimal]:
-        rows = MeterReading.objects.filter(
-            meter__house_id__in=house_ids, meter__kind=meter_kind, read_on__lte=before
-        )
+        # Each meter's latest reading in the window, by a correlated subquery on the
+        # (meter, read_on) unique index: one query whatever the number of meters.
+        window = MeterReading.objects.filter(meter=OuterRef("meter"), read_on__lte=before)
         if after:
-            rows = rows.filter(read_on__gte=after)
-        latest = rows.values("meter_id").annotate(last=Max("read_on"))
+            window = window.filter(read_on__gte=after)
+        latest = window.order_by("-read_on").values("read_on")[:1]
         values: dict[int, Decimal] = defaultdict(Decimal)
-        for row in (
-            MeterReading.objects.filter(meter__house_id__in=house_ids, meter__kind=meter_kind)
-            .filter(
-                Q(*[Q(meter_id=r["meter_id"], read_on=r["last"]) for r in latest], _connector=Q.OR)
-                if latest
-                else Q(pk__in=[])
-            )
-            .values("meter__house_id", "value")
-        ):
+        for row in MeterReading.objects.filter(
+            meter__house_id__in=house_ids, meter__kind=meter_kind, read_on=Subquery(latest)
+        ).values("meter__house_id", "value"):
             values[row["meter__house_id"]] += row["value"]
         return values
 

@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem(_("Customers"), "console:customer-list", Cap.CUSTOMERS_VIEW),
     NavItem(_("Houses"), "console:house-list", Cap.ESTATES_VIEW),
     NavItem(_("Outbox"), "console:notify:outbox", Cap.NOTIFY_VIEW),
+    NavItem(_("Message templates"), "console:notify:templates", Cap.SLA_CONFIGURE),
     NavItem(_("Front desk"), "console:frontdesk:desk", Cap.FRONTDESK_VIEW),
     NavItem(_("Import and export"), "console:imports:index", Cap.DATA_EXPORT),
     NavItem(_("Deadline policies"), "console:sla:policies", Cap.SLA_CONFIGURE),

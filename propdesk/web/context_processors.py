@@ -33,7 +33,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     # A group serves hundreds of communities: past SWITCHER_LIMIT the switcher is a
     # search box (console:community-search) instead of a list drawn on every page.
     many = len(community_ids_for(user)) > SWITCHER_LIMIT
+    from propdesk.notify.selectors import staff_alerts_unread_count
+
     return {
+        "shell_unread_alerts": staff_alerts_unread_count(user),
         "shell_communities": [] if many else communities_visible_to(user),
         "shell_many_communities": many,
         "shell_community": current_community(request),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,3 +100,50 @@ def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The message is queued for another attempt."))
     return redirect("console:notify:outbox-detail", pk=pk)
+
+
+_REF_URLS = {"servicedesk.case": "console:servicedesk:case"}
+
+
+@staff_view
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The signed-in staff member's own alerts (deadline warnings, breaches, digests)."""
+    from propdesk.notify.selectors import staff_alerts_of
+
+    unread_only = request.GET.get("unread") == "1"
+    page = Paginator(staff_alerts_of(request.user, unread_only=unread_only), 50).get_page(
+        request.GET.get("page")
+    )
+    for alert in page.object_list:
+        url = ""
+        if alert.ref_type in _REF_URLS and alert.ref_id.isdigit():
+            try:
+                url = reverse(_REF_URLS[alert.ref_type], args=[int(alert.ref_id)])
+            except NoReverseMatch:
+                url = ""
+        alert.link = url
+    return render(
+        request, "console/notify/alert_list.html", {"page": page, "unread_only": unread_only}
+    )
+
+
+@staff_view
+@require_POST
+def alert_read(request: HttpRequest) -> HttpResponse:
+    """Mark one alert (or, with `all`, every unread alert of the user) read."""
+    from django.utils import timezone
+
+    from propdesk.notify.models import StaffAlert
+    from propdesk.notify.services import staff_alert_mark_read
+
+    if request.POST.get("all"):
+        StaffAlert.objects.filter(user_id=request.user.pk or 0, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    else:
+        with contextlib.suppress(ValueError):
+            staff_alert_mark_read(actor=request.user, alert_id=int(request.POST.get("id", "")))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("console:notify:alerts")
+    return redirect(target)

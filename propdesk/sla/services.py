@@ -513,6 +513,17 @@ class _People:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int | None], list[int]] = {}
+        self._names: dict[int, str] = {}
+
+    def community_name(self, community_id: int) -> str:
+        if community_id not in self._names:
+            from propdesk.estates.models import Community
+
+            self._names[community_id] = (
+                Community.objects.filter(pk=community_id).values_list("name", flat=True).first()
+                or ""
+            )
+        return self._names[community_id]
 
     def of(self, target: str, case: Any) -> list[int]:
         from propdesk.accounts.models import User, UserKind
@@ -553,37 +564,57 @@ def _fire(
     clock: Clock, level: EscalationLevel, n: int, people: _People, *, now: dt.datetime
 ) -> None:
     """One escalation level: notify the target, and reassign or raise the priority if it says so."""
-    from propdesk.notify.services import outbox_enqueue
     from propdesk.servicedesk.services import case_escalate
 
     case = clock.case
     targets = people.of(level.target, case)
-    late = now >= clock.due_at
     if level.action == EscalationAction.REASSIGN and targets:
         case_escalate(
             case_id=case.pk, level=n, policy=clock.policy, assignee_id=targets[0], now=now
         )
     elif level.action == EscalationAction.RAISE_PRIORITY:
         case_escalate(case_id=case.pk, level=n, policy=clock.policy, urgent=True, now=now)
-    word = "超时" if late else "即将超时"
-    for user_id in targets:
-        outbox_enqueue(
-            community_id=case.community_id,
-            channel="staff",
+    _tell(clock, targets, f"L{n}", people, now=now)
+
+
+def _message_context(clock: Clock, people: _People, *, now: dt.datetime) -> dict[str, Any]:
+    case = clock.case
+    late = max(int((now - clock.due_at).total_seconds()), 0)
+    return {
+        "case_number": case.number,
+        "case_title": case.title,
+        "rule": clock.policy.code,
+        "policy_name": clock.policy.name,
+        "due_at": f"{timezone.localtime(clock.due_at):%Y-%m-%d %H:%M}",
+        "community_name": people.community_name(case.community_id),
+        "late": f"{late // 3600}小时{late % 3600 // 60}分" if late >= 3600 else f"{late // 60}分钟",
+        "minutes_left": str(max(int((clock.due_at - now).total_seconds()) // 60, 0)),
+    }
+
+
+def _tell(
+    clock: Clock, user_ids: Iterable[int], key: str, people: _People, *, now: dt.datetime
+) -> None:
+    """The deadline message (template `sla.warning` before the deadline, `sla.breach` after)."""
+    from propdesk.notify.services import outbox_enqueue_event
+
+    context = _message_context(clock, people, now=now)
+    event = "sla.breach" if now >= clock.due_at else "sla.warning"
+    for user_id in sorted(set(user_ids)):
+        outbox_enqueue_event(
+            event=event,
+            context=context,
+            community_id=clock.case.community_id,
             staff_user_id=user_id,
-            subject=f"{clock.policy.code} {word}（{n}级）：{case.number}",
-            body=f"{clock.policy.name}\n{case.title}\n期限 {timezone.localtime(clock.due_at):%m-%d %H:%M}",
             ref_type="servicedesk.case",
-            ref_id=str(case.pk),
-            dedupe_key=f"sla:{clock.pk}:L{n}:{user_id}",
+            ref_id=str(clock.case_id),
+            dedupe_key=f"sla:{clock.pk}:{key}:{user_id}",
             now=now,
         )
 
 
 def _escalate(clock: Clock, *, now: dt.datetime, people: _People) -> None:
     """Tell the people the policy names that a deadline passed (one message each, ever)."""
-    from propdesk.notify.services import outbox_enqueue
-
     case = clock.case
     targets: set[int] = set()
     for who in clock.policy.escalate_to or []:
@@ -591,18 +622,7 @@ def _escalate(clock: Clock, *, now: dt.datetime, people: _People) -> None:
             targets.update(people.of(who, case))
     if case.assignee_id:
         targets.add(case.assignee_id)
-    for user_id in sorted(targets):
-        outbox_enqueue(
-            community_id=case.community_id,
-            channel="staff",
-            staff_user_id=user_id,
-            subject=f"{clock.policy.code} 超时：{case.number}",
-            body=f"{clock.policy.name}\n{case.title}",
-            ref_type="servicedesk.case",
-            ref_id=str(case.pk),
-            dedupe_key=f"sla:{clock.pk}:breach:{user_id}",
-            now=now,
-        )
+    _tell(clock, targets, "breach", people, now=now)
 
 
 def clock_status(clock: Clock, *, now: dt.datetime) -> dict[str, Any]:

@@ -388,7 +388,11 @@ def dunning_run(
     steps = ladder(community_id)
     counts = dict.fromkeys(("opened", "closed", "suspended", "resumed", "skipped", "sms", "due"), 0)
     events: list[DunningEvent] = []
+    CollectionPolicy.objects.get_or_create(community_id=community_id)
     with transaction.atomic():
+        # One run of a community at a time: a second worker (or a manager's "run now")
+        # waits here, then finds the day's work done.
+        CollectionPolicy.objects.select_for_update().get(community_id=community_id)
         overdue = overdue_by_account(community_id, today)
         cases = {
             c.account_id: c

@@ -17,10 +17,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
@@ -55,6 +54,8 @@ from .models import (
 )
 
 MAX_AMOUNT = Decimal("9999999999.99")
+# What a reminder asks: pay within this many days.
+PAY_WITHIN_DAYS = 15
 
 # (state, action) -> the state it leads to. The console shows only the actions allowed here.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -503,6 +504,8 @@ def dunning_run(
                 else:
                     counts["due"] += 1
         if sms_cases:
+            from propdesk.notify.services import outbox_enqueue_event
+
             contacts = _primary_contacts([c.house_id for c in sms_cases], today)
             labels = dict(
                 House.objects.filter(pk__in=[c.house_id for c in sms_cases]).values_list(
@@ -517,19 +520,30 @@ def dunning_run(
                 if customer is None:
                     counts["due"] += 1  # no phone on file: a collector calls or visits
                     continue
-                body = _reminder_text(community, case, labels.get(case.house_id, ""), today)
-                from propdesk.notify.services import outbox_enqueue
-
-                outbox_enqueue(
+                # The notify event `billing.reminder`: the community's editable text, in the
+                # customer's language; SMS only, since R-FEE-3 reminds by phone or SMS.
+                sent = outbox_enqueue_event(
+                    event="billing.reminder",
+                    context={
+                        "house": labels.get(case.house_id, ""),
+                        "period": f"{case.oldest_due:%Y-%m}–{today:%Y-%m}"
+                        if case.oldest_due
+                        else f"{today:%Y-%m}",
+                        "amount": f"{case.overdue:,.2f}",
+                        "due_date": (today + dt.timedelta(days=PAY_WITHIN_DAYS)).isoformat(),
+                    },
                     community_id=community_id,
-                    channel="sms",
                     customer_id=customer.pk,
-                    body=body,
+                    channels=["sms"],
                     ref_type="billing.dunningcase",
                     ref_id=str(case.pk),
                     dedupe_key=f"dunning:{case.pk}:{sms_step.order}:{today.isoformat()}",
                     now=now,
                 )
+                if not sent:
+                    counts["due"] += 1  # the customer takes no SMS: a collector calls
+                    continue
+                body = sent[0].body
                 logs.append(
                     ContactLog(
                         community_id=community_id,
@@ -596,23 +610,6 @@ def _tz(community: Community) -> Any:
     from .reports import community_tz
 
     return community_tz(community)
-
-
-def _reminder_text(community: Community, case: DunningCase, label: str, today: dt.date) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        text = _(
-            "%(community)s: house %(house)s owes %(amount)s yuan as of %(date)s "
-            "(unpaid since %(since)s). Please pay at the management office or online. "
-            "Ignore this message if you have paid. Phone: %(phone)s"
-        ) % {
-            "community": community.name,
-            "house": label,
-            "amount": f"{case.overdue:,.2f}",
-            "date": today.isoformat(),
-            "since": case.oldest_due.isoformat() if case.oldest_due else "",
-            "phone": community.phone or "-",
-        }
-    return text
 
 
 def dunning_sweep(*, now: dt.datetime | None = None) -> int:

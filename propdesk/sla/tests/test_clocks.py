@@ -438,3 +438,61 @@ def test_paused_clock_does_not_escalate_and_resume_reschedules(cast, desk):
     assert c.state == ClockState.RUNNING
     first = c.policy.levels.order_by("offset_minutes").first()
     assert c.next_action_at == c.due_at + dt.timedelta(minutes=first.offset_minutes)
+
+
+def test_repair_answered_within_30_minutes_resp_30(cast, desk):
+    case = desk.repair(now=T0)
+    c = clock(case, "RESP-30")
+    assert c.due_at == T0 + 30 * dt.timedelta(minutes=1)
+    desk.dispatched(case, now=T0 + 20 * dt.timedelta(minutes=1))
+    c.refresh_from_db()
+    assert c.state == ClockState.MET
+
+
+def test_on_site_within_the_appointment_window_r_rep_3(cast, desk):
+    case = desk.dispatched(desk.repair(now=T0), now=T0)  # window: T0+1h .. T0+3h
+    c = clock(case, "R-REP-3")
+    assert (c.not_before, c.due_at) == (T0 + HOUR, T0 + 3 * HOUR)
+    services.case_accept(actor=cast.tech_a, case_id=case.pk, now=T0 + HOUR)
+    services.case_start(actor=cast.tech_a, case_id=case.pk, now=T0 + 4 * HOUR)
+    c.refresh_from_db()
+    assert c.state == ClockState.BREACHED
+    assert c.late_seconds == 3600
+
+
+def test_return_visit_within_2_days_after_the_result_is_told_r_cmp_8_2(cast, desk):
+    case = desk.complaint(now=T0)
+    forwarded_and_handled(cast, case, T0 + HOUR / 2)
+    resolve(cast, case, T0 + HOUR)
+    services.complaint_tell_result(
+        actor=cast.desk_a, case_id=case.pk, way="phone", now=T0 + 2 * HOUR
+    )
+    c = clock(case, "R-CMP-8.2")
+    assert c.started_at == T0 + 2 * HOUR
+    assert c.due_at == T0 + 2 * HOUR + 2 * DAY
+
+
+def test_major_complaint_received_at_17_50_is_due_at_18_00_the_same_day_r_cmp_6(cast, desk):
+    received = dt.datetime(2026, 3, 3, 17, 50, tzinfo=SH)  # a Tuesday
+    case = desk.complaint("major", now=received)
+    c = clock(case, "R-CMP-6")
+    assert c.due_at == dt.datetime(2026, 3, 3, 18, 0, tzinfo=SH)
+    assert c.state == ClockState.MET  # the director was told at once
+
+
+def test_leak_test_on_the_friday_before_national_day_r_rep_5(cast, desk):
+    # 2026-09-25 is the Friday before the National Day holiday (10-01..10-07); the
+    # return-visit window counts natural days from the leak test: 09-25 .. 09-28.
+    leak_test = dt.datetime(2026, 9, 25, 16, 0, tzinfo=SH)
+    case = desk.repair("leak.bathroom", now=leak_test - DAY)
+    desk.in_progress(case, now=leak_test - DAY)
+    services.case_complete(
+        actor=cast.tech_a,
+        case_id=case.pk,
+        work_done="做防水",
+        signoff_kind="absent",
+        leak_test_at=leak_test,
+        now=leak_test - HOUR,
+    )
+    c = clock(case, "R-REP-5")
+    assert (c.not_before, c.due_at) == (leak_test, leak_test + 3 * DAY)

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -395,8 +394,27 @@ def _write_chunk(
     due: dt.date,
 ) -> tuple[int, Decimal]:
     lines = compute_chunk(batch, pricing, period)
-    lo, hi = batch[0]["id"], batch[-1]["id"]
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        created, amount, with_credit = _write_copy(run, lines, period, due, now)
+    else:
+        created, amount, with_credit = _write_orm(run, batch, lines, period, due, now)
+    _use_prepayments(run, with_credit, now)
+    return created, amount
+
+
+def _write_orm(
+    run: BillingRun,
+    batch: list[dict[str, Any]],
+    lines: list[Line],
+    period: Period,
+    due: dt.date,
+    now: dt.datetime,
+) -> tuple[int, Decimal, list[int]]:
+    """Accounts, bills, charge entries and balances through the ORM (SQLite).
+
+    Returns the bills created, their amount and the accounts with prepayment to use.
+    """
     house_ids = sorted({line.house_id for line in lines})
     Account.objects.bulk_create(
         [
@@ -410,6 +428,34 @@ def _write_chunk(
             "house_id", "id"
         )
     )
+    rows = _insert_orm(run, batch, lines, accounts, period, due, now)
+    # Each account owes its new bills: one UPDATE per distinct total (houses of one
+    # kind and size share it), not one per account nor a correlated subquery.
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for _bill, account_id, amount in rows:
+        totals[account_id] += amount
+    by_total: dict[Decimal, list[int]] = defaultdict(list)
+    for account_id, total in totals.items():
+        by_total[total].append(account_id)
+    for total, ids in by_total.items():
+        Account.objects.filter(pk__in=ids).update(due=ledger.plus("due", total))
+    with_credit = list(
+        Account.objects.filter(pk__in=list(totals), credit__gt=0).values_list("pk", flat=True)
+    )
+    return len(rows), sum((m for _b, _a, m in rows), ZERO), with_credit
+
+
+def _insert_orm(
+    run: BillingRun,
+    batch: list[dict[str, Any]],
+    lines: list[Line],
+    accounts: dict[int, int],
+    period: Period,
+    due: dt.date,
+    now: dt.datetime,
+) -> list[tuple[int, int, Decimal]]:
+    """Bills and their charge entries through the ORM (SQLite); returns (bill, account, amount)."""
+    lo, hi = batch[0]["id"], batch[-1]["id"]
     Bill.objects.bulk_create(
         [
             Bill(
@@ -454,23 +500,156 @@ def _write_chunk(
         ],
         batch_size=2000,
     )
-    per_account = (
-        new.filter(account_id=OuterRef("pk"))
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values("total")
+    return rows
+
+
+class _Sql(str):
+    """A column expression of the SELECT (as opposed to a value passed as a parameter)."""
+
+
+def _columns(model: Any, given: dict[str, Any]) -> tuple[str, str, list[Any]]:
+    """(column list, select list, parameters) for every concrete column of `model` but the id:
+    the expression or value given for it, else its model default.
+
+    A column a later migration adds gets its default, so this stays one INSERT however
+    the table grows.
+    """
+    names, values, params = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        names.append(connection.ops.quote_name(field.column))
+        value = given[field.attname] if field.attname in given else field.get_default()
+        if isinstance(value, _Sql):
+            values.append(str(value))
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(value, connection))
+    return ", ".join(names), ", ".join(values), params
+
+
+def _write_copy(
+    run: BillingRun,
+    lines: list[Line],
+    period: Period,
+    due: dt.date,
+    now: dt.datetime,
+) -> tuple[int, Decimal, list[int]]:
+    """PostgreSQL: COPY the computed lines into a temporary table, then one statement
+    makes the missing house accounts, inserts the bills not there yet (ON CONFLICT DO
+    NOTHING: unique per house, fee item and period), a charge entry for each bill it
+    inserted, and adds them to the accounts' owed balance.
+
+    Returns the bills created, their amount and the accounts with prepayment to use.
+    """
+    account_cols, account_select, account_params = _columns(
+        Account,
+        {
+            "community_id": run.community_id,
+            "kind": AccountKind.HOUSE.value,
+            "house_id": _Sql("h.house_id"),
+        },
     )
-    Account.objects.filter(pk__in={a for _b, a, _m in rows}).update(
-        due=ledger.plus("due", Coalesce(Subquery(per_account), Value(ZERO)))
+    bill_cols, bill_select, bill_params = _columns(
+        Bill,
+        {
+            "community_id": run.community_id,
+            "house_id": _Sql("c.house_id"),
+            "account_id": _Sql("a.id"),
+            "fee_item_id": _Sql("c.fee_item_id"),
+            "period": period.key,
+            "period_start": period.start,
+            "period_end": period.end,
+            "due_date": due,
+            "quantity": _Sql("c.quantity"),
+            "unit_price": _Sql("c.unit_price"),
+            "gross": _Sql("c.gross"),
+            "amount": _Sql("c.amount"),
+            "note": _Sql("c.note"),
+            "run_id": run.pk,
+            "created_at": now,
+        },
     )
-    _use_prepayments(run, {a for _b, a, _m in rows}, now)
-    return len(rows), sum((m for _b, _a, m in rows), ZERO)
+    entry_cols, entry_select, entry_params = _columns(
+        LedgerEntry,
+        {
+            "community_id": run.community_id,
+            "account_id": _Sql("new.account_id"),
+            "kind": EntryKind.CHARGE.value,
+            "amount": _Sql("new.amount"),
+            "due_delta": _Sql("new.amount"),
+            "bill_id": _Sql("new.id"),
+            "actor_id": run.started_by_id,
+            "at": now,
+        },
+    )
+    account_table = Account._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS billing_run_chunk ("
+            "house_id bigint, fee_item_id bigint, quantity numeric, unit_price numeric,"
+            " gross numeric, amount numeric, note text) ON COMMIT DELETE ROWS"
+        )
+        cursor.execute("TRUNCATE billing_run_chunk")
+        with cursor.cursor.copy(
+            "COPY billing_run_chunk (house_id, fee_item_id, quantity, unit_price, gross,"
+            " amount, note) FROM STDIN"
+        ) as copy:
+            for line in lines:
+                copy.write_row(
+                    (
+                        line.house_id,
+                        line.fee_item_id,
+                        line.quantity,
+                        line.unit_price,
+                        line.gross,
+                        line.amount,
+                        line.note,
+                    )
+                )
+        # The accounts first: a data-modifying CTE sees the tables as they were when its
+        # statement began, so the UPDATE of balances below would miss accounts made in it.
+        cursor.execute(
+            f"""
+            INSERT INTO {account_table} ({account_cols})
+            SELECT {account_select} FROM (SELECT DISTINCT house_id FROM billing_run_chunk) h
+            ON CONFLICT (house_id) WHERE kind = 'house' DO NOTHING
+            """,  # noqa: S608 - table and column names come from the models
+            account_params,
+        )
+        cursor.execute(
+            f"""
+            WITH a AS (
+                SELECT id, house_id FROM {account_table}
+                WHERE kind = 'house' AND house_id IN (SELECT house_id FROM billing_run_chunk)
+            ), new AS (
+                INSERT INTO {Bill._meta.db_table} ({bill_cols})
+                SELECT {bill_select} FROM billing_run_chunk c JOIN a ON a.house_id = c.house_id
+                ON CONFLICT DO NOTHING
+                RETURNING id, account_id, amount
+            ), entries AS (
+                INSERT INTO {LedgerEntry._meta.db_table} ({entry_cols})
+                SELECT {entry_select} FROM new
+            ), totals AS (
+                SELECT account_id, SUM(amount) AS total FROM new GROUP BY account_id
+            ), owed AS (
+                UPDATE {account_table} acc SET due = acc.due + t.total
+                FROM totals t WHERE acc.id = t.account_id
+                RETURNING acc.id, acc.credit
+            )
+            SELECT
+                (SELECT COUNT(*) FROM new),
+                (SELECT COALESCE(SUM(amount), 0) FROM new),
+                (SELECT COALESCE(array_agg(id), '{{}}') FROM owed WHERE credit > 0)
+            """,  # noqa: S608 - table and column names come from the models
+            [*bill_params, *entry_params],
+        )
+        created, amount, with_credit = cursor.fetchone()
+    return int(created), Decimal(amount), list(with_credit)
 
 
 def _use_prepayments(run: BillingRun, account_ids: Iterable[int], now: dt.datetime) -> None:
     """Prepayment held on an account pays its new bills at once (oldest first)."""
-    for account_id in Account.objects.filter(pk__in=list(account_ids), credit__gt=0).values_list(
-        "pk", flat=True
-    ):
+    for account_id in sorted(account_ids):
         account = ledger.lock(account_id)
         ledger.allocate(account, at=now, actor=run.started_by)

@@ -303,6 +303,8 @@ def test_payment_errors_are_in_chinese_by_default(cast, billed):
     response = pay(as_user(cast.cashier_a), cast, amount="-5")
     assert response.status_code == 400
     assert "大于" in response.json()["errors"][0]["message"]
+    missing = pay(as_user(cast.cashier_a), cast, key=None)
+    assert "Idempotency-Key 请求头" in missing.json()["errors"][0]["message"]
 
 
 def test_payment_to_a_house_of_another_community_is_a_400_naming_house(cast, billed):

@@ -35,5 +35,7 @@ def test_billing_scenarios_run_on_a_tiny_dataset(settings, monkeypatch):
     assert 300 <= billed <= 360
     assert Payment.objects.count() == 4  # warm-up + 3 runs
     assert list(mismatches()) == []
-    # The next invocation bills the next month.
+    # The next invocation bills the next month, and reuses the dataset: the arrears
+    # community belongs to another company than the generated group.
     assert scenarios.next_period(1) == "2027-01"
+    assert gen.dataset_matches(params)

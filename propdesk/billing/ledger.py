@@ -129,9 +129,13 @@ def plus(field: str, delta: Any) -> Round:
 
 
 def _move(account: Account, due: Decimal, credit: Decimal, deposit: Decimal) -> None:
-    Account.objects.filter(pk=account.pk).update(
-        due=plus("due", due), credit=plus("credit", credit), deposit=plus("deposit", deposit)
-    )
+    changes = {
+        name: plus(name, delta)
+        for name, delta in (("due", due), ("credit", credit), ("deposit", deposit))
+        if delta
+    }
+    if changes:
+        Account.objects.filter(pk=account.pk).update(**changes)
     account.due += due
     account.credit += credit
     account.deposit += deposit

@@ -249,9 +249,8 @@ class CaseViewSet(mixins.ListModelMixin, StaffViewSet):
         case = services.case_create(
             actor=request.user, **{"kind": "", "channel": "", "description": "", **kwargs}
         )
-        return Response(
-            self._detail(case_get_for_user(request.user, case.pk)), status=status.HTTP_201_CREATED
-        )
+        # The service hands back the case with its related rows attached: no second read.
+        return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def events(self, request: Request, pk: str) -> Response:

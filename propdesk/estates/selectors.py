@@ -46,13 +46,20 @@ def community_get_for_user(user: Any, community_id: int | str) -> Community:
 
 
 def buildings_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[Building]:
-    qs = Building.objects.filter(community_id__in=_scope(user))
-    if community_id is not None:
-        qs = qs.filter(community_id=community_id)
+    qs = Building.objects.filter(_scoped(user, community_id))
     return (
         qs.select_related("community")
         .annotate(house_count=Count("houses"))
         .order_by("community_id", "code")
+    )
+
+
+def building_choices(user: Any, *, community_id: int) -> list[tuple[int, str]]:
+    """(id, name) of a community's buildings, for a filter list (no house counts)."""
+    return list(
+        Building.objects.filter(_scoped(user, community_id))
+        .order_by("code")
+        .values_list("id", "name")
     )
 
 

@@ -49,7 +49,11 @@ def cases_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[
         return Case.objects.none()
     scope = community_ids_for(user)
     if community_id is not None:
-        scope = [c for c in scope if c == community_id]
+        # One community (the console's current one): a plain equality, not an IN
+        # list of every community a group-wide user serves.
+        if community_id not in set(scope):
+            return Case.objects.none()
+        return Case.objects.filter(community_id=community_id)
     return Case.objects.filter(community_id__in=scope)
 
 
@@ -58,9 +62,10 @@ def case_get_for_user(user: Any, case_id: int | str) -> Case:
         pk = int(case_id)
     except (TypeError, ValueError):
         raise NotFound(_("No such case.")) from None
+    if Cap.CASES_VIEW not in capabilities_of(user):
+        raise NotFound(_("No such case."))
     case = (
-        cases_visible_to(user)
-        .select_related(
+        Case.objects.select_related(
             "community",
             "house",
             "building",
@@ -75,7 +80,8 @@ def case_get_for_user(user: Any, case_id: int | str) -> Case:
         .filter(pk=pk)
         .first()
     )
-    if case is None:
+    # The scope is checked in Python: a primary-key read, not `community_id IN (…)`.
+    if case is None or case.community_id not in set(community_ids_for(user)):
         raise NotFound(_("No such case."))
     return case
 

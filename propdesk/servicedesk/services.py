@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -299,13 +299,12 @@ def _department(
 def _department_of_kind(community_id: int, company_id: int, kind: str) -> Department | None:
     if not kind:
         return None
+    # The community's own department of that kind, else the company-wide one: one read.
     return (
         Department.objects.filter(company_id=company_id, kind=kind)
-        .filter(community_id=community_id)
+        .filter(Q(community_id=community_id) | Q(community__isnull=True))
+        .order_by(F("community_id").asc(nulls_last=True), "id")
         .first()
-        or Department.objects.filter(
-            company_id=company_id, kind=kind, community__isnull=True
-        ).first()
     )
 
 
@@ -419,12 +418,13 @@ def case_create(
         belongs = (
             Q(community_id=community.pk) if extra is None else Q(community_id=community.pk) | extra
         )
-        obj = model.objects.filter(pk=pk).filter(belongs).first()
+        qs = model if isinstance(model, QuerySet) else model.objects.all()
+        obj = qs.filter(pk=pk).filter(belongs).first()
         if obj is None:
             errors.add(field, _("Not found in this community."))
         return obj
 
-    house = in_community("house_id", House, house_id)
+    house = in_community("house_id", House.objects.select_related("building"), house_id)
     building = in_community("building_id", Building, building_id)
     customer = in_community(
         "customer_id",
@@ -503,7 +503,11 @@ def case_create(
         department = _department_of_kind(
             community.pk, community.company_id, category.department_kind
         )
-    if kind == CaseKind.REPAIR and (department is None or basis == BillingBasis.DEVELOPER):
+    if (
+        kind == CaseKind.REPAIR
+        and (department is None or basis == BillingBasis.DEVELOPER)
+        and not (category is not None and category.department_kind == "maintenance")
+    ):
         # R-REP-2: developer rectification also goes through the maintenance department.
         department = (
             _department_of_kind(community.pk, community.company_id, "maintenance") or department

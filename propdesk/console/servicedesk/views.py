@@ -19,9 +19,10 @@ from propdesk.accounts.models import Department, User, UserKind
 from propdesk.accounts.roles import Cap, Role
 from propdesk.accounts.selectors import capabilities_of, current_community, require, user_can
 from propdesk.console.views import staff_view
+from propdesk.core.choices import labels
 from propdesk.core.errors import Conflict, DomainError, Invalid
 from propdesk.customers.selectors import customers_list_rows, customers_visible_to
-from propdesk.estates.selectors import buildings_visible_to, houses_visible_to
+from propdesk.estates.selectors import building_choices, buildings_visible_to, houses_visible_to
 from propdesk.servicedesk import services
 from propdesk.servicedesk.actions import ACTIONS, run_action
 from propdesk.servicedesk.models import (
@@ -89,7 +90,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = case_queue(
         request.user, queue=name, community_id=community.id if community else None, filters=filters
     )
-    rows = list(qs[offset : offset + PAGE + 1])
+    rows = _queue_rows(qs, offset)
     params = request.GET.copy()
     params.pop("offset", None)
     return render(
@@ -107,7 +108,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "kinds": CaseKind.choices,
             "statuses": CaseStatus.choices,
             "categories": categories_for(community.company_id if community else None),
-            "buildings": buildings_visible_to(request.user, community_id=community.id)
+            "buildings": building_choices(request.user, community_id=community.id)
             if community
             else [],
             "staff": _staff_of(community.id) if community else [],
@@ -115,6 +116,40 @@ def queue(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+# What a queue row shows: the page loads these columns and nothing else.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "community_id",
+    "number",
+    "kind",
+    "severity",
+    "status",
+    "title",
+    "location",
+    "received_at",
+    "due_at",
+    "house__label",
+    "building__name",
+    "assignee__username",
+    "assignee__display_name",
+)
+
+
+def _queue_rows(qs: Any, offset: int) -> list[Any]:
+    """One page (+1 to know there is a next) with its labels looked up once per page."""
+    rows = list(
+        qs.select_related(None)
+        .select_related("house", "building", "assignee")
+        .only(*QUEUE_ROW_FIELDS)[offset : offset + PAGE + 1]
+    )
+    kinds, statuses, severities = labels(CaseKind), labels(CaseStatus), labels(Severity)
+    for row in rows:
+        row.kind_label = kinds.get(row.kind, row.kind)
+        row.status_label = statuses.get(row.status, row.status)
+        row.severity_label = severities.get(row.severity, row.severity)
+    return rows
 
 
 @staff_view

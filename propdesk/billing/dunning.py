@@ -319,6 +319,52 @@ def _disputed_houses(community_id: int) -> set[int]:
     )
 
 
+def suspended_spans(
+    house_ids: Iterable[int], *, until: dt.date, tz: Any
+) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """Per house, the day spans (first, last) on or before `until` on which its ladder waits.
+
+    The reasons the daily run suspends a case, as spans of days: a payment plan from
+    its start to the day before it ended (still running: to `until`), and a complaint
+    about the house from the day it was received to the day before it was closed
+    (still open: to `until`; a cancelled complaint was no dispute). Late fees do not
+    accrue on these days either.
+    """
+    from propdesk.servicedesk.models import OPEN_STATUSES, Case, CaseKind, CaseStatus
+
+    ids = list(house_ids)
+    spans: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    if not ids:
+        return spans
+    plans = (
+        PaymentPlan.objects.filter(account__house_id__in=ids, start__lte=until)
+        .values_list("account__house_id", "start", "ended_on")
+        .order_by()
+    )
+    for house_id, start, ended_on in plans:
+        last = ended_on - dt.timedelta(days=1) if ended_on else until
+        if last >= start:
+            spans.setdefault(house_id, []).append((start, min(last, until)))
+    end_at = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    complaints = (
+        Case.objects.filter(kind=CaseKind.COMPLAINT, house_id__in=ids, received_at__lt=end_at)
+        .filter(
+            Q(status__in=list(OPEN_STATUSES)) | Q(status=CaseStatus.CLOSED, closed_at__isnull=False)
+        )
+        .values_list("house_id", "status", "received_at", "closed_at")
+        .order_by()
+    )
+    for house_id, status, received_at, closed_at in complaints:
+        first = timezone.localtime(received_at, tz).date()
+        if status in OPEN_STATUSES or closed_at is None:
+            last = until
+        else:
+            last = timezone.localtime(closed_at, tz).date() - dt.timedelta(days=1)
+        if last >= first:
+            spans.setdefault(house_id, []).append((first, min(last, until)))
+    return spans
+
+
 def _plan_paid(plans: Sequence[PaymentPlan], tz: Any) -> dict[int, Decimal]:
     """What each plan's account has paid since the plan started (void payments excluded)."""
     if not plans:

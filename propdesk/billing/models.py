@@ -124,7 +124,8 @@ class AdjustmentRule(models.Model):
     `rate` is a fraction: custody 0.70 means the house pays 70% of the full fee;
     vacancy 0.30 means a 30% discount; prompt payment 0.05 means 5% off when a
     bill is paid in full by its due date; late fee 0.0005 means 0.05% of the
-    overdue amount per day.
+    overdue amount per day (after `grace_days`, at most `cap` × the bill in all;
+    see `propdesk.billing.late_fees`).
     """
 
     community = models.ForeignKey(
@@ -148,6 +149,22 @@ class AdjustmentRule(models.Model):
         blank=True,
         help_text=_("Late fees only where the community's service contract allows them."),
     )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=0,
+        help_text=_("Late fees: the days after the due date that are not yet charged."),
+    )
+    cap = models.DecimalField(
+        _("late fee cap"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Late fees: the most charged on one bill in all, as a share of the bill "
+            "(100% = the bill's amount); empty: no cap."
+        ),
+    )
 
     class Meta:
         verbose_name = _("adjustment rule")
@@ -158,6 +175,9 @@ class AdjustmentRule(models.Model):
                 fields=["community", "kind", "fee_item"], name="adjustment_unique_kind"
             ),
             models.CheckConstraint(condition=Q(rate__gte=0), name="adjustment_rate_gte_0"),
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(cap__gte=0), name="adjustment_cap_gte_0"
+            ),
         ]
 
     def __str__(self) -> str:

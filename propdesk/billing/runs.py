@@ -7,6 +7,9 @@ already there, one UPDATE for the balances), each chunk in one transaction,
 the run's cursor moved with it: a run killed halfway is resumed (or started
 again) and creates nothing twice, because bills are unique per
 (house, fee item, period).
+
+Late fees are a run of the late-fee item alone, for a month that is over
+(`late_fees` has the design); `compute_chunk` computes them like any line.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from django.utils.translation import gettext as _
 from propdesk.core.errors import Invalid
 from propdesk.core.models import AuditEvent
 from propdesk.core.money import money
-from propdesk.estates.models import House, HouseStatus, MeterReading
+from propdesk.estates.models import Community, House, HouseStatus, MeterReading
 
-from . import ledger
+from . import late_fees, ledger
 from .models import (
     ZERO,
     Account,
@@ -125,11 +128,28 @@ class Line:
 
 
 class Pricing:
-    """The standards and adjustment rules of a community, valid for one period."""
+    """The standards and adjustment rules of a community, valid for one period.
 
-    def __init__(self, community_id: int, fee_items: list[FeeItem], period: Period) -> None:
+    `as_of` is the day the run bills (late fees are billed for a period over by then).
+    """
+
+    def __init__(
+        self,
+        community_id: int,
+        fee_items: list[FeeItem],
+        period: Period,
+        *,
+        as_of: dt.date | None = None,
+    ) -> None:
         self.period = period
         self.fee_items = fee_items
+        self.tz = self.tz_of(community_id)
+        self.as_of = as_of or timezone.localtime(timezone.now(), self.tz).date()
+        self.late_fees = (
+            late_fees.LateFeeRules(community_id)
+            if any(i.kind == FeeKind.LATE_FEE for i in fee_items)
+            else None
+        )
         self.standards: dict[tuple[int, str], PriceStandard] = {}
         rows = PriceStandard.objects.filter(
             fee_item__in=fee_items, valid_from__lte=period.start
@@ -140,6 +160,12 @@ class Pricing:
             (r.kind, r.fee_item_id): r.rate
             for r in AdjustmentRule.objects.filter(community_id=community_id, is_active=True)
         }
+
+    @staticmethod
+    def tz_of(community_id: int) -> Any:
+        from .reports import community_tz
+
+        return community_tz(Community.objects.get(pk=community_id))
 
     def standard(self, fee_item_id: int, house_kind: str) -> PriceStandard | None:
         return self.standards.get((fee_item_id, house_kind)) or self.standards.get(
@@ -243,6 +269,9 @@ def compute_chunk(houses: list[dict[str, Any]], pricing: Pricing, period: Period
     changes = _changes_in(ids, period)
     lines: list[Line] = []
     for item in pricing.fee_items:
+        if item.kind == FeeKind.LATE_FEE:
+            lines.extend(_late_fee_lines(houses, pricing, period, item))
+            continue
         usage: dict[int, Decimal] = {}
         if item.kind == FeeKind.UTILITY and item.meter_kind:
             usage = _consumption(ids, item.meter_kind, period)
@@ -296,6 +325,39 @@ def compute_chunk(houses: list[dict[str, Any]], pricing: Pricing, period: Period
     return lines
 
 
+def _late_fee_lines(
+    houses: list[dict[str, Any]], pricing: Pricing, period: Period, item: FeeItem
+) -> list[Line]:
+    """Late fees for the days of `period`, once it is over (the services refuse earlier)."""
+    if pricing.late_fees is None or period.end >= pricing.as_of:
+        return []
+    labels = {h["id"]: h["label"] for h in houses}
+    return [
+        Line(
+            c.house_id,
+            labels[c.house_id],
+            item.pk,
+            Decimal(c.days),
+            c.rate,
+            c.gross,
+            c.amount,
+            c.note,
+        )
+        for c in late_fees.charges(
+            list(labels),
+            pricing.late_fees,
+            first_day=period.start,
+            last_day=period.end,
+            tz=pricing.tz,
+        )
+    ]
+
+
+def is_late_fee_run(fee_items: Iterable[FeeItem]) -> bool:
+    """A run of the late-fee item: due the day it bills, not at the period's start or end."""
+    return any(i.kind == FeeKind.LATE_FEE for i in fee_items)
+
+
 def _houses(community_id: int, after: int, limit: int) -> list[dict[str, Any]]:
     rows = (
         House.objects.filter(community_id=community_id, id__gt=after)
@@ -305,9 +367,11 @@ def _houses(community_id: int, after: int, limit: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def preview(community_id: int, period: Period, fee_items: list[FeeItem]) -> dict[str, Any]:
+def preview(
+    community_id: int, period: Period, fee_items: list[FeeItem], *, as_of: dt.date | None = None
+) -> dict[str, Any]:
     """What a run would bill, per fee item, without writing anything; skips bills already there."""
-    pricing = Pricing(community_id, fee_items, period)
+    pricing = Pricing(community_id, fee_items, period, as_of=as_of)
     existing = set(
         Bill.objects.filter(
             community_id=community_id, period=period.key, fee_item__in=fee_items
@@ -358,8 +422,13 @@ def execute(
     """
     period = period_parse(run.period)
     items = list(FeeItem.objects.filter(pk__in=run.fee_item_ids).order_by("sort", "pk"))
-    pricing = Pricing(run.community_id, items, period)
-    due = due_date(period, run.timing)
+    pricing = Pricing(
+        run.community_id,
+        items,
+        period,
+        as_of=timezone.localtime(run.started_at, Pricing.tz_of(run.community_id)).date(),
+    )
+    due = pricing.as_of if is_late_fee_run(items) else due_date(period, run.timing)
     if not run.houses_total:
         run.houses_total = House.objects.filter(community_id=run.community_id).count()
     run.state = RunState.RUNNING

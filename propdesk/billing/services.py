@@ -39,6 +39,7 @@ from .models import (
     Bill,
     BillingRun,
     Channel,
+    Cycle,
     EntryKind,
     FeeItem,
     FeeKind,
@@ -54,6 +55,8 @@ from .models import (
 )
 
 MAX_AMOUNT = Decimal("9999999999.99")
+# An argument left out: the value stays as it is.
+KEEP: Any = object()
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -166,8 +169,15 @@ def adjustment_rule_set(
     is_active: bool = True,
     fee_item_id: int | str | None = None,
     contract_ref: str = "",
+    grace_days: Any = KEEP,
+    cap: Any = KEEP,
 ) -> AdjustmentRule:
-    """Create or change a community's custody, vacancy, prompt-payment or late-fee rule."""
+    """Create or change a community's custody, vacancy, prompt-payment or late-fee rule.
+
+    A late-fee rule is switched on only with its contract clause; `grace_days` and
+    `cap` (a share of the bill, empty for none) are late-fee terms, left as they
+    are when not given.
+    """
     require(actor, Cap.BILLING_MANAGE)
     community = community_get_for_user(actor, community_id)
     errors = ErrorCollector()
@@ -176,17 +186,38 @@ def adjustment_rule_set(
     item = _fee_item(actor, fee_item_id) if fee_item_id else None
     if item and item.community_id != community.pk:
         errors.add("fee_item", _("This fee item belongs to another community."))
-    if kind == AdjustmentKind.LATE_FEE and is_active and not contract_ref.strip():
-        errors.add(
-            "contract_ref",
-            _("Late fees need the clause of the service contract that allows them."),
+    contract_ref = (contract_ref or "").strip()
+    if kind == AdjustmentKind.LATE_FEE:
+        if is_active and not contract_ref:
+            errors.add(
+                "contract_ref",
+                _(
+                    "Contract clause: a late fee can be switched on only with the clause of "
+                    "the service contract that allows it."
+                ),
+            )
+        if item and item.kind in (FeeKind.LATE_FEE, FeeKind.DEPOSIT):
+            errors.add("fee_item", _("Late fees do not accrue on late fees or deposits."))
+    defaults: dict[str, Any] = {
+        "rate": value,
+        "is_active": is_active,
+        "contract_ref": contract_ref[:100],
+    }
+    if grace_days is not KEEP:
+        defaults["grace_days"] = v.integer(
+            errors,
+            "grace_days",
+            grace_days if grace_days not in (None, "") else 0,
+            minimum=0,
+            maximum=365,
+        )
+    if cap is not KEEP:
+        defaults["cap"] = v.decimal(
+            errors, "cap", cap, places=4, minimum=ZERO, maximum=Decimal(100), required=False
         )
     errors.raise_if_any()
     rule, _created = AdjustmentRule.objects.update_or_create(
-        community=community,
-        kind=kind,
-        fee_item=item,
-        defaults={"rate": value, "is_active": is_active, "contract_ref": contract_ref[:100]},
+        community=community, kind=kind, fee_item=item, defaults=defaults
     )
     return rule
 
@@ -206,10 +237,13 @@ def _fee_item(actor: Any, fee_item_id: int | str | None) -> FeeItem:
 
 
 def _run_items(actor: Any, community_id: int, fee_item_ids: Iterable[Any] | None) -> list[FeeItem]:
+    """The recurring items chosen (default: all); the late-fee item only when chosen, alone."""
     items = FeeItem.objects.filter(community_id=community_id, is_active=True).exclude(
-        kind__in=[FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE, FeeKind.LATE_FEE]
+        kind__in=[FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE]
     )
-    if fee_item_ids:
+    if not fee_item_ids:
+        items = items.exclude(kind=FeeKind.LATE_FEE)
+    else:
         try:
             wanted = {int(str(i)) for i in fee_item_ids}
         except ValueError:
@@ -220,7 +254,44 @@ def _run_items(actor: Any, community_id: int, fee_item_ids: Iterable[Any] | None
     chosen = list(items.order_by("sort", "pk"))
     if not chosen:
         raise Invalid.field("fee_items", _("This community has no recurring fee item to bill."))
+    if runs.is_late_fee_run(chosen) and len(chosen) > 1:
+        raise Invalid.field(
+            "fee_items",
+            _("Late fees are billed in a run of their own: choose the late-fee item alone."),
+        )
     return chosen
+
+
+def _late_fee_check(
+    community_id: int, items: list[FeeItem], period: runs.Period, today: dt.date
+) -> None:
+    """A late-fee run needs the rule on with its contract clause and a month that is over."""
+    if not runs.is_late_fee_run(items):
+        return
+    from .late_fees import LateFeeRules
+
+    if not LateFeeRules(community_id):
+        raise Invalid.field(
+            "fee_items",
+            _(
+                "Late fees are off in this community: switch the late-fee rule on with the "
+                "contract clause that allows them first."
+            ),
+        )
+    if period.cycle != Cycle.MONTH:
+        raise Invalid.field("period", _("Late fees are billed month by month: enter a month."))
+    if period.end >= today:
+        raise Invalid.field(
+            "period",
+            _("Late fees are billed for a month that is over: %(month)s ends on %(end)s.")
+            % {"month": period.key, "end": period.end.isoformat()},
+        )
+
+
+def _today(community: Any, now: dt.datetime | None = None) -> dt.date:
+    from .reports import community_tz
+
+    return timezone.localtime(_now(now), community_tz(community)).date()
 
 
 def billing_run_preview(
@@ -229,11 +300,16 @@ def billing_run_preview(
     community_id: int | str,
     period: str,
     fee_item_ids: Iterable[Any] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
+    """What a run would bill (writes nothing)."""
     require(actor, Cap.BILLING_MANAGE)
     community = community_get_for_user(actor, community_id)
     parsed = runs.period_parse(period)
-    return runs.preview(community.pk, parsed, _run_items(actor, community.pk, fee_item_ids))
+    items = _run_items(actor, community.pk, fee_item_ids)
+    today = _today(community, now)
+    _late_fee_check(community.pk, items, parsed, today)
+    return runs.preview(community.pk, parsed, items, as_of=today)
 
 
 def billing_run_start(
@@ -259,6 +335,7 @@ def billing_run_start(
     errors.raise_if_any()
     parsed = runs.period_parse(period)
     items = _run_items(actor, community.pk, fee_item_ids)
+    _late_fee_check(community.pk, items, parsed, _today(community, now))
     if BillingRun.objects.filter(community=community, state=RunState.RUNNING).exists():
         raise Conflict(_("A billing run of this community is still running; resume it or wait."))
     with transaction.atomic():

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import user_can
 from propdesk.billing import selectors, services
-from propdesk.billing.models import AdjustmentKind, FeeKind, PriceBasis
+from propdesk.billing.models import AdjustmentKind, AdjustmentRule, FeeKind, PriceBasis
 from propdesk.console.views import staff_view
 from propdesk.estates.models import HouseKind, MeterKind
 
@@ -151,14 +152,14 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}"
 
 
-def _fraction(raw: str, out: Outcome) -> Any:
+def _fraction(raw: str, out: Outcome, *, field: str = "rate") -> Any:
     """A percentage typed by staff (70 for 70%) as the rule's fraction (0.70)."""
     try:
         percent = Decimal(raw)
     except InvalidOperation:
         return raw  # the service names the field and the reason
     if not percent.is_finite() or not 0 <= percent <= 100:
-        out.add("rate", _("Enter a percentage from 0 to 100."))
+        out.add(field, _("Enter a percentage from 0 to 100."))
         return raw
     return (percent / 100).normalize()
 
@@ -181,10 +182,19 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
         "rate": _percent(current.rate) if current else "",
         "is_active": current.is_active if current else True,
         "contract_ref": current.contract_ref if current else "",
+        "grace_days": str(current.grace_days) if current else "0",
+        "cap": _percent(current.cap) if current and current.cap is not None else "",
     }
+    late = {}
     if request.method == "POST":
-        form = {**posted(request, "kind", "rate", "contract_ref")}
+        form = {**posted(request, "kind", "rate", "contract_ref", "grace_days", "cap")}
         form["is_active"] = request.POST.get("is_active") == "on"
+        if form["kind"] == AdjustmentKind.LATE_FEE:
+            # Grace days and the cap are late-fee terms; the other rules keep theirs.
+            late = {
+                "grace_days": form["grace_days"],
+                "cap": _fraction(form["cap"], out, field="cap") if form["cap"] else None,
+            }
         call(
             services.adjustment_rule_set,
             out,
@@ -194,13 +204,26 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
             rate=_fraction(form["rate"], out),
             is_active=form["is_active"],
             contract_ref=form["contract_ref"],
+            **late,
         )
         if out.ok:
             messages.success(request, _("The rule is saved."))
             return redirect("console:billing:fees")
+    fields: dict[str, Any] = {f: AdjustmentRule._meta.get_field(f) for f in ("grace_days", "cap")}
     return render(
         request,
         "console/billing/rule_form.html",
-        {"tab": "fees", "form": form, "out": out, "kinds": AdjustmentKind.choices},
+        {
+            "tab": "fees",
+            "form": form,
+            "out": out,
+            "kinds": AdjustmentKind.choices,
+            "late_fee": AdjustmentKind.LATE_FEE.value,
+            # The late-fee terms' labels and help come from the model (billing's catalogue).
+            "late_fields": {
+                name: {"label": capfirst(f.verbose_name), "help": f.help_text}
+                for name, f in fields.items()
+            },
+        },
         status=400 if not out.ok else 200,
     )

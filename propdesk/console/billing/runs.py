@@ -22,17 +22,22 @@ from propdesk.estates.models import Community
 
 from .common import Outcome, call, community_for, posted
 
-# What a run bills: recurring items. One-off, service, deposit and late-fee items are
-# charged one by one (the service refuses them in a run too).
-NOT_IN_RUNS = [FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE, FeeKind.LATE_FEE]
+# What a run bills: recurring items. One-off, service and deposit items are charged one
+# by one (the service refuses them in a run too). The late-fee item is offered unticked:
+# a month's late fees are a run of their own once the month is over (billing.late_fees).
+NOT_IN_RUNS = [FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE]
 
 
-def _recurring_items(request: HttpRequest, community: Community) -> list[FeeItem]:
+def _run_items(request: HttpRequest, community: Community) -> list[FeeItem]:
     return list(
         selectors.fee_items_visible_to(request.user, community_id=community.pk)
         .filter(is_active=True)
         .exclude(kind__in=NOT_IN_RUNS)
     )
+
+
+def _recurring_items(request: HttpRequest, community: Community) -> list[FeeItem]:
+    return [i for i in _run_items(request, community) if i.kind != FeeKind.LATE_FEE]
 
 
 def _next_month() -> str:
@@ -62,7 +67,7 @@ def _form_context(
     return {
         "tab": "runs",
         "community": community,
-        "items": _recurring_items(request, community),
+        "items": _run_items(request, community),
         "timings": Timing.choices,
         "form": form,
         "out": out,
@@ -103,7 +108,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
         )
         if out.ok:
             preview = out.value
-            names = {i.pk: i.name for i in _recurring_items(request, community)}
+            names = {i.pk: i.name for i in _run_items(request, community)}
             return render(
                 request,
                 "console/billing/run_preview.html",

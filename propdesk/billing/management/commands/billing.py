@@ -1,4 +1,4 @@
-"""`propdesk billing reconcile|run|charges`: finance's batch commands."""
+"""`propdesk billing reconcile|run|late-fees|charges`: finance's batch commands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from propdesk.billing import reconcile, runs, services
-from propdesk.billing.models import BillingRun, FeeItem, RunState, Timing
+from propdesk.billing.models import BillingRun, FeeItem, FeeKind, RunState, Timing
 from propdesk.core.errors import DomainError
 from propdesk.estates.models import Community
 
@@ -27,6 +27,13 @@ class Command(BaseCommand):
         run.add_argument("--timing", choices=[t.value for t in Timing], default=Timing.PREPAID)
         run.add_argument("--items", help="comma-separated fee item codes (default: all recurring)")
         run.add_argument("--chunk", type=int, default=runs.CHUNK)
+        late = sub.add_parser(
+            "late-fees",
+            help="bill the late fees of a month that is over (a run of the late-fee item)",
+        )
+        late.add_argument("--community", required=True, help="community code")
+        late.add_argument("--period", required=True, help="the month, e.g. 2026-10")
+        late.add_argument("--chunk", type=int, default=runs.CHUNK)
         sub.add_parser("charges", help="bill the service desk's pending paid repairs and services")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,6 +42,21 @@ class Command(BaseCommand):
             self._reconcile(options.get("community"))
         elif action == "run":
             self._run(options)
+        elif action == "late-fees":
+            community = self._community(options["community"])
+            items = FeeItem.objects.filter(
+                community=community, kind=FeeKind.LATE_FEE, is_active=True
+            ).values_list("code", flat=True)
+            if not items:
+                raise CommandError(f"community {community.code!r} has no late-fee item in use")
+            self._run(
+                {
+                    **options,
+                    "community": community.code,
+                    "items": ",".join(items),
+                    "timing": Timing.POSTPAID,
+                }
+            )
         else:
             count = services.charge_requests_post()
             self.stdout.write(f"{count} charge request(s) billed")
@@ -80,9 +102,19 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        stopped = BillingRun.objects.filter(
-            community=community, period=period.key, state__in=[RunState.RUNNING, RunState.FAILED]
-        ).first()
+        stopped = next(
+            (
+                run
+                for run in BillingRun.objects.filter(
+                    community=community,
+                    period=period.key,
+                    state__in=[RunState.RUNNING, RunState.FAILED],
+                )
+                # A stopped run of other fee items (the month's run, its late fees) is not this one.
+                if item_ids is None or set(run.fee_item_ids) == set(item_ids)
+            ),
+            None,
+        )
         try:
             if stopped:
                 self.stdout.write(f"resuming run #{stopped.pk} from house {stopped.cursor}")

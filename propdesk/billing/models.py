@@ -43,7 +43,11 @@ class FeeItem(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=FeeKind.choices)
     meter_kind = models.CharField(
-        _("meter"), max_length=16, choices=MeterKind.choices, blank=True, default=""
+        pgettext_lazy("billing", "meter"),
+        max_length=16,
+        choices=MeterKind.choices,
+        blank=True,
+        default="",
     )
     is_active = models.BooleanField(_("in use"), default=True)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -142,7 +146,7 @@ class AdjustmentRule(models.Model):
         help_text=_("Empty: every management fee."),
     )
     rate = models.DecimalField(_("rate"), max_digits=7, decimal_places=4)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("billing", "active"), default=True)
     contract_ref = models.CharField(
         _("contract clause"),
         max_length=100,
@@ -217,7 +221,7 @@ class BillingRun(models.Model):
         _("state"), max_length=8, choices=RunState.choices, default=RunState.RUNNING
     )
     cursor = models.BigIntegerField(_("last house done"), default=0)
-    houses_total = models.PositiveIntegerField(_("houses"), default=0)
+    houses_total = models.PositiveIntegerField(pgettext_lazy("billing", "houses"), default=0)
     houses_done = models.PositiveIntegerField(_("houses done"), default=0)
     bills_created = models.PositiveIntegerField(_("bills created"), default=0)
     amount_created = models.DecimalField(
@@ -318,13 +322,18 @@ class Bill(models.Model):
     house = models.ForeignKey(
         "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="bills",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     fee_item = models.ForeignKey(
         FeeItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("fee item")
     )
     period = models.CharField(_("period"), max_length=40)
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
+    period_start = models.DateField(pgettext_lazy("billing", "from"))
+    period_end = models.DateField(pgettext_lazy("billing", "to"))
     due_date = models.DateField(_("due date"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
@@ -333,7 +342,12 @@ class Bill(models.Model):
     cleared = models.DecimalField(_("cleared"), max_digits=12, decimal_places=2, default=ZERO)
     note = models.CharField(_("note"), max_length=200, blank=True)
     run = models.ForeignKey(
-        BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bills"
+        BillingRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bills",
+        verbose_name=pgettext_lazy("billing", "billing run"),
     )
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("e.g. the case a paid repair came from")
@@ -401,7 +415,12 @@ class Payment(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     house = models.ForeignKey(
         "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
     )
@@ -409,21 +428,23 @@ class Payment(models.Model):
         _("purpose"), max_length=8, choices=PaymentPurpose.choices, default=PaymentPurpose.BILLS
     )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    method = models.CharField(
+        pgettext_lazy("billing", "method"), max_length=8, choices=Method.choices
+    )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
     payer_name = models.CharField(_("payer"), max_length=100, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
-    request_hash = models.CharField(max_length=64)
+    request_hash = models.CharField(pgettext_lazy("billing", "request hash"), max_length=64)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("received by"),
+        verbose_name=pgettext_lazy("billing", "received by"),
     )
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(pgettext_lazy("billing", "received at"))
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
 
     class Meta:
@@ -448,7 +469,12 @@ class Receipt(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="receipt",
+        verbose_name=pgettext_lazy("billing", "payment"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     seq = models.PositiveIntegerField(_("sequence"))
     number = models.CharField(_("receipt number"), max_length=40)
@@ -496,20 +522,49 @@ class LedgerEntry(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    due_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    credit_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    deposit_delta = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    due_delta = models.DecimalField(
+        pgettext_lazy("billing", "change in owed"), max_digits=14, decimal_places=2, default=ZERO
+    )
+    credit_delta = models.DecimalField(
+        pgettext_lazy("billing", "change in prepaid"), max_digits=14, decimal_places=2, default=ZERO
+    )
+    deposit_delta = models.DecimalField(
+        pgettext_lazy("billing", "change in deposit held"),
+        max_digits=14,
+        decimal_places=2,
+        default=ZERO,
+    )
     bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        Bill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=pgettext_lazy("billing", "bill"),
     )
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=pgettext_lazy("billing", "payment"),
     )
     reverses = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=pgettext_lazy("billing", "reverses entry"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     actor = models.ForeignKey(
@@ -600,7 +655,9 @@ class DunningStep(models.Model):
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
     order = models.PositiveSmallIntegerField(_("order"))
-    action = models.CharField(_("action"), max_length=16, choices=DunningAction.choices)
+    action = models.CharField(
+        pgettext_lazy("billing", "dunning action"), max_length=16, choices=DunningAction.choices
+    )
     wait_days = models.PositiveIntegerField(_("wait (days)"))
     counts_from = models.PositiveSmallIntegerField(
         _("counted from step"),
@@ -656,7 +713,12 @@ class DunningCase(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="dunning_cases")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="dunning_cases",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     house = models.ForeignKey(
         "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
     )
@@ -680,8 +742,10 @@ class DunningCase(models.Model):
         _("overdue amount"), max_digits=14, decimal_places=2, default=ZERO
     )
     oldest_due = models.DateField(_("oldest unpaid since"), null=True, blank=True)
-    opened_on = models.DateField(_("opened on"))
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    opened_on = models.DateField(pgettext_lazy("billing", "dunning opened on"))
+    closed_on = models.DateField(
+        pgettext_lazy("billing", "dunning closed on"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("dunning case")
@@ -703,12 +767,22 @@ class DunningCase(models.Model):
 class DunningEvent(models.Model):
     """An immutable line of a dunning case's timeline: who, when, from, to, which step."""
 
-    case = models.ForeignKey(DunningCase, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=16)
-    from_state = models.CharField(_("from"), max_length=16, blank=True)
-    to_state = models.CharField(_("to"), max_length=16)
+    case = models.ForeignKey(
+        DunningCase,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=pgettext_lazy("billing", "dunning case"),
+    )
+    action = models.CharField(pgettext_lazy("billing", "event"), max_length=16)
+    from_state = models.CharField(pgettext_lazy("billing", "from state"), max_length=16, blank=True)
+    to_state = models.CharField(pgettext_lazy("billing", "to state"), max_length=16)
     step = models.ForeignKey(
-        DunningStep, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        DunningStep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("billing", "dunning step"),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     actor = models.ForeignKey(
@@ -775,12 +849,22 @@ class ContactLog(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     house = models.ForeignKey(
         "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
     )
     case = models.ForeignKey(
-        DunningCase, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+        DunningCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=pgettext_lazy("billing", "dunning case"),
     )
     how = models.CharField(_("how"), max_length=8, choices=ContactHow.choices)
     answer = models.CharField(_("answer"), max_length=16, choices=ContactAnswer.choices)
@@ -824,9 +908,19 @@ class PaymentPlan(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_plans")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="payment_plans",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     case = models.ForeignKey(
-        DunningCase, on_delete=models.PROTECT, null=True, blank=True, related_name="plans"
+        DunningCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=pgettext_lazy("billing", "dunning case"),
     )
     start = models.DateField(_("start"))
     instalments = models.JSONField(_("instalments"), default=list)
@@ -836,7 +930,11 @@ class PaymentPlan(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("billing", "created by"),
     )
     created_at = models.DateTimeField(_("created at"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
@@ -862,8 +960,18 @@ class DunningLetter(models.Model):
     community = models.ForeignKey(
         "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
     )
-    case = models.ForeignKey(DunningCase, on_delete=models.PROTECT, related_name="letters")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        DunningCase,
+        on_delete=models.PROTECT,
+        related_name="letters",
+        verbose_name=pgettext_lazy("billing", "dunning case"),
+    )
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("billing", "account"),
+    )
     house = models.ForeignKey(
         "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
     )
@@ -878,7 +986,11 @@ class DunningLetter(models.Model):
     tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("billing", "created by"),
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -968,9 +1080,16 @@ class IncomeStatement(models.Model):
 
 
 class IncomeStatementLine(models.Model):
-    statement = models.ForeignKey(IncomeStatement, on_delete=models.CASCADE, related_name="lines")
-    kind = models.CharField(_("kind"), max_length=16, choices=LineKind.choices)
-    category = models.CharField(_("category"), max_length=100)
+    statement = models.ForeignKey(
+        IncomeStatement,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=pgettext_lazy("billing", "income and expenditure statement"),
+    )
+    kind = models.CharField(
+        pgettext_lazy("billing", "income or expenditure"), max_length=16, choices=LineKind.choices
+    )
+    category = models.CharField(pgettext_lazy("billing", "account heading"), max_length=100)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     sort = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -198,6 +198,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Household archive uploads (R-CUS-4): the limit an upload may not pass.
+# Lock-out after wrong passwords (propdesk/accounts/throttle.py).
+AUTHENTICATION_BACKENDS = ["propdesk.accounts.backends.ThrottledModelBackend"]
+PROPDESK_AUTH_MAX_FAILURES = env_int("PROPDESK_AUTH_MAX_FAILURES", 5)
+PROPDESK_AUTH_LOCK_MINUTES = env_int("PROPDESK_AUTH_LOCK_MINUTES", 15)
 PROPDESK_UPLOAD_MAX_BYTES = env_int("PROPDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PROPDESK_UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

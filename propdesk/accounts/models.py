@@ -114,3 +114,16 @@ class StaffScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.community}"
+
+
+class AuthFailure(models.Model):
+    """One wrong password, kept for the lock-out window (see accounts/throttle.py)."""
+
+    key = models.CharField(max_length=190)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="auth_failure_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.at:%Y-%m-%d %H:%M}"

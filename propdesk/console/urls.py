@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from propdesk.accounts.forms import LoginForm
+
 from . import views
 
 app_name = "console"
@@ -11,7 +13,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="console/login.html", redirect_authenticated_user=True
+            template_name="console/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=LoginForm,
         ),
         name="login",
     ),

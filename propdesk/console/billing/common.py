@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from propdesk.accounts import throttle
 from propdesk.accounts.selectors import current_community, require
 from propdesk.billing.selectors import approvers_for
 from propdesk.core.errors import Conflict, Invalid
@@ -73,7 +75,18 @@ def approver_checked(request: HttpRequest, community_id: int, out: Outcome) -> A
     if approver is None:
         out.add("approver", _("Choose who approves this correction."))
         return None
+    key = f"approver:{approver.pk}"
+    until = throttle.locked_until(key)
+    if until is not None:
+        out.add(
+            "approver_password",
+            _("Too many wrong passwords for this approver. Try again after %(time)s.")
+            % {"time": timezone.localtime(until).strftime("%H:%M")},
+        )
+        return None
     if not approver.check_password(request.POST.get("approver_password", "")):
+        throttle.failure_record(key)
         out.add("approver_password", _("The approver's password is not right."))
         return None
+    throttle.failures_clear(key)
     return approver

@@ -178,6 +178,8 @@ def measure(sc: Scenario, ctx: Context) -> dict[str, Any]:
             seconds = time.perf_counter() - t0
             if isinstance(rows, dict):
                 # A scenario that measures a difference reports its own figures.
+                if rows.get("p50_ms"):
+                    base["_p50_s"] = rows["p50_ms"] / 1000
                 return _row(sc.name, ctx.dataset, status="ok", **base, **rows)
             ms = round(seconds * 1000, 3)
             base["_p50_s"] = seconds

@@ -98,6 +98,31 @@ def test_results_json_has_the_documented_keys(tmp_path):
     assert "boom" in by_name["todo.broken"]["reason"]
 
 
+def test_a_batch_reporting_its_own_latencies_is_compared_with_its_floor():
+    def own(_ctx):
+        return lambda i: {
+            "runs": 40,
+            "p50_ms": 4.0,
+            "p95_ms": 6.0,
+            "p99_ms": 9.0,
+            "throughput_per_s": 250.0,
+        }
+
+    registry = _fake_registry()
+    registry["case.own"] = harness.Scenario(
+        name="case.own",
+        setup=own,
+        description="",
+        kind="batch",
+        floor="floor.fake",
+        requires="none",
+    )
+    [row] = harness.run(registry, ["case.own"], _ctx(), say=lambda _m: None)
+    assert (row["runs"], row["p95_ms"], row["throughput_per_s"]) == (40, 6.0, 250.0)
+    assert row["floor_ratio"] is not None
+    assert row["floor_ratio"] > 1  # 4 ms against a floor of microseconds
+
+
 def test_the_table_lists_every_scenario():
     registry = _fake_registry()
     rows = harness.run(registry, sorted(registry), _ctx(), say=lambda _m: None)

@@ -54,6 +54,8 @@ class CaseStatus(models.TextChoices):
 
 
 OPEN_STATUSES = frozenset(set(CaseStatus.values) - {CaseStatus.CLOSED, CaseStatus.CANCELLED})
+# The same, in a fixed order: queries and the partial index spell the same IN list.
+OPEN_STATUS_LIST = sorted(OPEN_STATUSES)
 
 
 class Severity(models.TextChoices):
@@ -369,6 +371,13 @@ class Case(models.Model):
             models.Index(fields=["customer", "-received_at"], name="case_customer_idx"),
             models.Index(fields=["community", "-received_at"], name="case_recent_idx"),
             models.Index(fields=["community", "due_at"], name="case_due_idx"),
+            # The open queues (most cases of a community are closed history): newest
+            # first straight from the index, no sort of every open case.
+            models.Index(
+                fields=["community", "-received_at", "-id"],
+                condition=Q(status__in=OPEN_STATUS_LIST),
+                name="case_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from propdesk.accounts.selectors import capabilities_of, community_ids_for
 from propdesk.core.errors import NotFound
 
 from .models import (
-    OPEN_STATUSES,
+    OPEN_STATUS_LIST,
     Case,
     CaseEvent,
     CaseStatus,
@@ -134,7 +134,7 @@ def case_queue(
     """A staff queue: one indexed filter per queue, then the list filters."""
     now = now or timezone.now()
     qs = cases_visible_to(user, community_id=community_id)
-    open_q = Q(status__in=OPEN_STATUSES)
+    open_q = Q(status__in=OPEN_STATUS_LIST)
     if queue == "mine":
         qs = qs.filter(open_q, assignee_id=user.pk)
     elif queue == "department":
@@ -209,7 +209,7 @@ def house_open_cases(user: Any, house_id: int, *, limit: int = 10) -> list[Case]
     """Open cases of a house, for the intake form (so duplicates are noticed)."""
     return list(
         cases_visible_to(user)
-        .filter(house_id=house_id, status__in=OPEN_STATUSES)
+        .filter(house_id=house_id, status__in=OPEN_STATUS_LIST)
         .select_related("category")
         .order_by("-received_at")[:limit]
     )

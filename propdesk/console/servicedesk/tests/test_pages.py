@@ -179,11 +179,11 @@ def test_queue_and_case_page_query_counts_are_pinned(client, cast, django_assert
         make_case(cast)
     login(client, cast.desk_a)
     client.get(reverse("console:servicedesk:queue"))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("console:servicedesk:queue")).status_code == 200
     case = Case.objects.first()
     client.get(reverse("console:servicedesk:case", args=[case.pk]))
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(17):
         assert client.get(reverse("console:servicedesk:case", args=[case.pk])).status_code == 200
 
 

@@ -123,3 +123,64 @@ def test_console_box_answers_htmx_with_a_partial(client, cast):
     assert f'href="/customers/{cast.alice.pk}/"' in body
     page = client.get(reverse("console:search"), {"q": "zw"}).content.decode()
     assert "<html" in page
+
+
+def _other_company_customer(name: str = "张伟"):
+    """A customer of a community of another company, in house 1-1-101 and room 101."""
+    from decimal import Decimal
+
+    from propdesk.estates.models import Building, Community, Company, House
+    from propdesk.testing.cast import _customer
+
+    other = Company.objects.create(code="other", name="别家物业")
+    gamma = Community.objects.create(company=other, code="G", name="伽马小区")
+    building = Building.objects.create(community=gamma, code="1", name="1栋", floors=20, units=2)
+    home = House.objects.create(
+        community=gamma,
+        building=building,
+        unit="1",
+        room="101",
+        label="1-1-101",
+        floor=1,
+        area=Decimal("80.00"),
+    )
+    stranger = _customer(gamma, name, "110101198001010010", "+8613900005678")
+    Occupancy.objects.create(
+        community=gamma, house=home, customer=stranger, role="owner", start_date="2020-01-01"
+    )
+    return gamma
+
+
+def test_company_admin_searches_every_community_of_the_company(cast):
+    hits = quick_search(cast.admin, "1-1-101")
+    assert sorted(h.customer_name for h in hits) == ["张伟", "王芳"]
+    # Equal labels across communities come community by community, owners first in each.
+    assert [h.community_id for h in hits] == sorted(h.community_id for h in hits)
+    assert names(quick_search(cast.admin, "1-1-101", community_id=cast.beta.pk)) == [
+        ("1-1-101", "王芳")
+    ]
+
+
+def test_company_admin_never_sees_another_companys_community(cast):
+    gamma = _other_company_customer()
+    for query in ("张伟", "zhangwei", "zw", "1-1-101", "1-101", "5678", "101"):
+        hits = quick_search(cast.admin, query)
+        assert gamma.pk not in {h.community_id for h in hits}, query
+    assert quick_search(cast.admin, "张伟", community_id=gamma.pk) == []
+
+
+def test_rows_outside_the_scope_are_dropped_even_when_the_query_is_unfiltered(cast):
+    """The unfiltered group-wide query is only a plan: every row is checked in Python."""
+    gamma = _other_company_customer()
+    admin = cast.admin
+    quick_search(admin, "warm up the scope cache")
+    admin._propdesk_search_everything = (admin._propdesk_community_ids, True)  # stale on purpose
+    hits = quick_search(admin, "张伟")
+    assert hits
+    assert gamma.pk not in {h.community_id for h in hits}
+
+
+def test_partial_label_and_room_match_by_unit_and_room(cast):
+    assert names(quick_search(cast.desk_a, "1-101")) == [("1-1-101", "张伟")]
+    assert names(quick_search(cast.desk_a, "1-")) == [("1-1-101", "张伟"), ("1-1-102", "李娜")]
+    assert names(quick_search(cast.admin, "1-101")) == [("1-1-101", "张伟"), ("1-1-101", "王芳")]

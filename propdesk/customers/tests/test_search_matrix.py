@@ -14,12 +14,13 @@ from propdesk.testing.counts import row_counts
 @pytest.mark.parametrize(
     ("query", "queries"),
     [
-        ("1-1-101", 2),  # exact label, then the labels it starts or ends
-        ("1-101", 2),
+        ("1-1-101", 2),  # exact label, then the labels it starts (three parts end none)
+        ("1-101", 3),  # exact label, the labels it starts, the labels it ends
         ("1栋1单元101", 2),
         ("张伟", 4),  # exact name + its houses, prefix, contains
-        ("zhangwei", 3),  # exact pinyin/initials + houses, prefix
-        ("zw", 3),
+        # exact pinyin, exact initials, their houses; while short, the prefixes of each
+        ("zhangwei", 5),
+        ("zw", 5),
         ("5678", 3),  # phone last 4 + houses, room number
         ("13812345678", 2),  # blind index + houses
         ("京A12345", 2),  # plate (subquery) + houses

@@ -149,3 +149,26 @@ def test_customer_360_takes_a_fixed_number_of_queries(cast, django_assert_max_nu
     user = type(cast.steward_a).objects.get(pk=cast.steward_a.pk)
     with django_assert_max_num_queries(10):
         customer_360(user, cast.alice.id)
+
+
+def test_customer_of_another_community_living_here_is_visible_but_no_other_company(cast):
+    """R-CUS-1: kept by one of my communities, or living in one of its houses."""
+    from propdesk.customers.models import Occupancy
+    from propdesk.estates.models import Community, Company
+    from propdesk.testing.cast import _customer
+
+    Occupancy.objects.create(
+        community=cast.alpha,
+        house=cast.house_a2,
+        customer=cast.carol_b,
+        role="tenant",
+        start_date="2024-01-01",
+    )
+    assert "王芳" in {c.name for c in customers_visible_to(cast.desk_a)}
+    assert "王芳" in {c.name for c in customers_visible_to(cast.desk_a, community_id=cast.alpha.pk)}
+    other = Company.objects.create(code="other", name="别家物业")
+    gamma = Community.objects.create(company=other, code="G", name="伽马小区")
+    _customer(gamma, "赵六", "110101198001010010", "+8613900005678")
+    for who in ("admin", "desk_a", "desk_b"):
+        assert "赵六" not in {c.name for c in customers_visible_to(getattr(cast, who))}, who
+    assert customers_visible_to(cast.admin, community_id=gamma.pk).count() == 0

@@ -31,6 +31,7 @@ from propdesk.servicedesk.selectors import (
     return_visits_due,
 )
 
+from .cached import CachedModelSerializer
 from .foundation import StaffViewSet, _int_param
 
 
@@ -59,7 +60,7 @@ class NoCountPagination(BasePagination):
         )
 
 
-class CaseListSerializer(serializers.ModelSerializer[Case]):
+class CaseListSerializer(CachedModelSerializer):
     place = serializers.CharField(source="place_label", read_only=True)
     category_name = serializers.CharField(source="category.name", default="", read_only=True)
     assignee_name = serializers.CharField(source="assignee.__str__", default="", read_only=True)

@@ -159,6 +159,7 @@ def _event(
     public: bool = False,
     data: Mapping[str, Any] | None = None,
     title: str = "",
+    clocks: bool = True,
 ) -> CaseEvent:
     event = CaseEvent.objects.create(
         case=case,
@@ -174,9 +175,10 @@ def _event(
     )
     # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
     # and keep `due_at` on the worst running clock so queues sort on one column.
+    # (`clocks=False`: the caller has started them already, as case_create does.)
     from propdesk.sla.services import clocks_on_event
 
-    nearest = clocks_on_event(case, action, at=at)
+    nearest = clocks_on_event(case, action, at=at) if clocks else case.due_at
     if nearest != case.due_at:
         case.due_at = nearest
         Case.objects.filter(pk=case.pk).update(due_at=nearest)
@@ -551,7 +553,14 @@ def case_create(
             received_at=now,
             created_by=actor,
         )
+        # The deadline clocks are planned first, so the case row is written with its
+        # due time in one INSERT (no UPDATE after the clocks).
+        from propdesk.sla.services import clocks_plan_new_case, clocks_save_new_case
+
+        clocks = clocks_plan_new_case(case, at=now)
+        case.due_at = min((c.due_at for c in clocks), default=None)
         case.save()
+        clocks_save_new_case(case, clocks)
         _event(
             case,
             actor=actor,
@@ -561,6 +570,7 @@ def case_create(
             note=description,
             data={"channel": channel, "billing_basis": basis, "quantity": str(qty)},
             title=f"{case.get_kind_display()} {case.number} · {_('Received')}",
+            clocks=False,
         )
         if immediate_action:
             _event(case, actor=actor, action="immediate_action", at=now, note=immediate_action)

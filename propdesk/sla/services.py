@@ -293,6 +293,23 @@ def _stop(clock: Clock, at: dt.datetime) -> None:
     )
 
 
+def clocks_plan_new_case(case: Any, *, at: dt.datetime) -> list[Clock]:
+    """The clocks a case not yet saved starts on reception (unsaved, without `case_id`).
+
+    `case_create` plans them before it inserts the case, so the case row is written
+    with its `due_at` at once; `clocks_save_new_case` writes them after.
+    """
+    pool, ladders = _pool(case.community_id, case.kind)
+    return _plan_new_case(case, policies_for(case, candidates=pool), ladders, at)
+
+
+def clocks_save_new_case(case: Any, clocks: list[Clock]) -> None:
+    """Write the planned clocks of a case just inserted, in one INSERT."""
+    for clock in clocks:
+        clock.case_id = case.pk
+    Clock.objects.bulk_create(clocks)
+
+
 def _start_new_case(
     case: Any,
     policies: list[Policy],
@@ -300,6 +317,17 @@ def _start_new_case(
     at: dt.datetime,
 ) -> dt.datetime | None:
     """A new case has no clocks yet: start those that start on reception, in one INSERT."""
+    new = _plan_new_case(case, policies, ladders, at)
+    clocks_save_new_case(case, new)
+    return min((c.due_at for c in new), default=None)
+
+
+def _plan_new_case(
+    case: Any,
+    policies: list[Policy],
+    ladders: dict[int, list[EscalationLevel]],
+    at: dt.datetime,
+) -> list[Clock]:
     new = []
     for policy in policies:
         if not _starts_on(policy, "create"):
@@ -319,8 +347,7 @@ def _start_new_case(
         )
         clock.next_action_at = _next_action(clock, ladders.get(policy.pk, []))
         new.append(clock)
-    Clock.objects.bulk_create(new)
-    return min((c.due_at for c in new), default=None)
+    return new
 
 
 def _pause_or_resume(

@@ -314,19 +314,33 @@ class Account(models.Model):
 
 
 class Bill(models.Model):
-    """应收: what one house owes for one fee item and period. Unique per (house, item, period)."""
+    """应收: what one house owes for one fee item and period. Unique per (house, item, period).
+
+    The community, house, account and run keys have no single-column index: the
+    unique constraint and the composite indexes below start with them, and a
+    billing run inserts millions of bills, each paying for every index.
+    """
 
     community = models.ForeignKey(
-        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+        "estates.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+        db_index=False,
     )
     house = models.ForeignKey(
-        "estates.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house")
+        "estates.House",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("house"),
+        db_index=False,
     )
     account = models.ForeignKey(
         Account,
         on_delete=models.PROTECT,
         related_name="bills",
         verbose_name=pgettext_lazy("billing", "account"),
+        db_index=False,
     )
     fee_item = models.ForeignKey(
         FeeItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("fee item")
@@ -348,6 +362,7 @@ class Bill(models.Model):
         blank=True,
         related_name="bills",
         verbose_name=pgettext_lazy("billing", "billing run"),
+        db_index=False,
     )
     source = models.CharField(
         _("source"), max_length=64, blank=True, help_text=_("e.g. the case a paid repair came from")
@@ -519,14 +534,21 @@ class LedgerEntry(models.Model):
     the entry it reverses, with a reason and an approver.
     """
 
+    # No single-column indexes on community and account: (community, kind, at) and
+    # (account, at) start with them, and every billed charge writes an entry.
     community = models.ForeignKey(
-        "estates.Community", on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+        "estates.Community",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("community"),
+        db_index=False,
     )
     account = models.ForeignKey(
         Account,
         on_delete=models.PROTECT,
         related_name="entries",
         verbose_name=pgettext_lazy("billing", "account"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from propdesk.core.admin import AuditedAdminMixin, ModelAdmin, TabularInline
 
-from .models import Department, StaffScope, User
+from .models import AuthFailure, Department, StaffScope, User
 from .services import STAFF_AUDIT_FIELDS
 
 
@@ -98,3 +98,18 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
             },
         ),
     )
+
+
+@admin.register(AuthFailure)
+class AuthFailureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Wrong passwords being counted; deleting a key's rows unlocks it at once."""
+
+    list_display = ("key", "at")
+    search_fields = ("key",)
+    ordering = ("-at",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -13,6 +13,11 @@ from . import throttle
 
 
 class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong user name or password."),
+    }
+
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         if username:
@@ -21,7 +26,7 @@ class LoginForm(AuthenticationForm):
                 raise ValidationError(
                     _(
                         "Too many wrong passwords for this user name. "
-                        "Try again after %(time)s, or ask an administrator to reset the password."
+                        "Try again after %(time)s, or ask an administrator to unlock it."
                     ),
                     code="locked",
                     params={"time": timezone.localtime(until).strftime("%H:%M")},

@@ -119,10 +119,12 @@ class StaffScope(models.Model):
 class AuthFailure(models.Model):
     """One wrong password, kept for the lock-out window (see accounts/throttle.py)."""
 
-    key = models.CharField(max_length=190)
-    at = models.DateTimeField()
+    key = models.CharField(_("locked name"), max_length=190)
+    at = models.DateTimeField(_("time"))
 
     class Meta:
+        verbose_name = _("wrong password")
+        verbose_name_plural = _("wrong passwords (delete to unlock)")
         indexes = [models.Index(fields=["key", "at"], name="auth_failure_key_at")]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ def test_five_wrong_passwords_lock_the_user_name_even_for_the_right_one(client, 
         errors = response.context["form"].non_field_errors().as_data()
         assert [e.code for e in errors] == ["locked"]
         assert "17:15" in str(errors[0].message % errors[0].params)  # 09:15 UTC in Shanghai
+        assert "17:15" in response.content.decode()  # and the page says so
     with time_machine.travel(T0 + dt.timedelta(minutes=15, seconds=1), tick=False):
         assert log_in(client, "desk_a", PASSWORD).status_code == 302
         assert AuthFailure.objects.count() == 0  # the right password clears the count
@@ -72,4 +73,22 @@ def test_limits_are_settings(client, cast, settings):
         assert log_in(client, "desk_a", PASSWORD).status_code == 200
     settings.PROPDESK_AUTH_MAX_FAILURES = 0  # 0 switches the lock-out off
     with time_machine.travel(T0, tick=False):
+        assert log_in(client, "desk_a", PASSWORD).status_code == 302
+
+
+def test_an_administrator_unlocks_a_name_by_deleting_its_failures(client, cast, django_user_model):
+    with time_machine.travel(T0, tick=False):
+        for _ in range(5):
+            log_in(client, "desk_a", "wrong")
+        root = django_user_model.objects.create_superuser("root", password="x-Root-pass-9")
+        client.force_login(root)
+        page = client.get(reverse("admin:accounts_authfailure_changelist"))
+        assert page.status_code == 200
+        assert "login:desk_a" in page.content.decode()
+        ids = list(AuthFailure.objects.filter(key="login:desk_a").values_list("pk", flat=True))
+        client.post(
+            reverse("admin:accounts_authfailure_changelist"),
+            {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+        )
+        client.logout()
         assert log_in(client, "desk_a", PASSWORD).status_code == 302

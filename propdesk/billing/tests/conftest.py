@@ -25,3 +25,24 @@ def fees(cast):
 
 def item(fees, community, code):
     return fees[(community.pk, code)]
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    """That day at `hour` o'clock in Shanghai."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=SH)
+
+
+def charge(cast, fees, house, amount, due, ref, *, on=None, code="management"):
+    """A bill of `amount` due on `due`, made on `on` (default: the due date; its period
+    starts that day)."""
+    from propdesk.billing import services
+
+    return services.charge_post(
+        actor=cast.admin,
+        house_id=house.pk,
+        fee_item_id=item(fees, house.community, code).pk,
+        amount=amount,
+        reference=ref,
+        due=due,
+        now=at(on or due),
+    )

@@ -28,7 +28,7 @@ from propdesk.billing.models import (
     PlanState,
     SuspendReason,
 )
-from propdesk.billing.tests.conftest import item
+from propdesk.billing.tests.conftest import at, charge
 from propdesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from propdesk.notify.models import OutboxMessage
 from propdesk.testing.counts import row_counts
@@ -43,23 +43,6 @@ DUNNING_TABLES = (
     "billing.DunningLetter",
     "notify.OutboxMessage",
 )
-
-
-def at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=SH)
-
-
-def charge(cast, fees, house, amount, due, ref, *, on=None, code="management"):
-    """A bill of `amount` due on `due`, made on `on` (its period starts that day)."""
-    return services.charge_post(
-        actor=cast.admin,
-        house_id=house.pk,
-        fee_item_id=item(fees, house.community, code).pk,
-        amount=amount,
-        reference=ref,
-        due=due,
-        now=at(on or due),
-    )
 
 
 def pay(cast, house, amount, day, key, bills=None):

@@ -27,7 +27,7 @@ from propdesk.billing.models import (
     LedgerEntry,
 )
 from propdesk.billing.reconcile import mismatches
-from propdesk.billing.tests.conftest import item
+from propdesk.billing.tests.conftest import at, charge, item
 from propdesk.core.errors import Invalid
 from propdesk.testing.cast import PASSWORD
 from propdesk.testing.counts import row_counts
@@ -37,23 +37,6 @@ SH = ZoneInfo("Asia/Shanghai")
 NOV_2 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH)
 DEC_1 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=SH)
 TABLES = ("billing.Bill", "billing.LedgerEntry", "billing.Account", "billing.BillingRun")
-
-
-def at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=SH)
-
-
-def charge(cast, fees, house, amount, due, ref, *, on=None, code="management"):
-    """A bill of `amount` due on `due`, made on `on` (default: the due date)."""
-    return services.charge_post(
-        actor=cast.admin,
-        house_id=house.pk,
-        fee_item_id=item(fees, house.community, code).pk,
-        amount=amount,
-        reference=ref,
-        due=due,
-        now=at(on or due),
-    )
 
 
 def pay(cast, house, amount, day, key):

@@ -13,6 +13,7 @@ them.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -56,3 +57,26 @@ def failure_record(key: str, *, now: dt.datetime | None = None) -> None:
 
 def failures_clear(key: str) -> None:
     AuthFailure.objects.filter(key=key).delete()
+
+
+class Locked(Exception):
+    """The key is locked until `until`."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
+def password_verify(user: Any, raw: str, *, purpose: str) -> bool:
+    """Whether `raw` is `user`'s password, for a second person confirming something
+    (`purpose`: "approver"); a wrong one counts, a right one clears the count, and a
+    locked user raises `Locked` without the password being checked."""
+    key = f"{purpose}:{user.pk}"
+    until = locked_until(key)
+    if until is not None:
+        raise Locked(until)
+    if not user.check_password(raw or ""):
+        failure_record(key)
+        return False
+    failures_clear(key)
+    return True

@@ -140,10 +140,11 @@ class Pricing:
         period: Period,
         *,
         as_of: dt.date | None = None,
+        tz: Any = None,
     ) -> None:
         self.period = period
         self.fee_items = fee_items
-        self.tz = self.tz_of(community_id)
+        self.tz = tz or self.tz_of(community_id)
         self.as_of = as_of or timezone.localtime(timezone.now(), self.tz).date()
         self.late_fees = (
             late_fees.LateFeeRules(community_id)
@@ -353,6 +354,11 @@ def _late_fee_lines(
     ]
 
 
+# What a run does not bill: one-off, service and deposit items are charged one by one.
+# (The late-fee item is billed by a run of its own: `is_late_fee_run`.)
+NOT_IN_RUNS = (FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE)
+
+
 def is_late_fee_run(fee_items: Iterable[FeeItem]) -> bool:
     """A run of the late-fee item: due the day it bills, not at the period's start or end."""
     return any(i.kind == FeeKind.LATE_FEE for i in fee_items)
@@ -422,11 +428,13 @@ def execute(
     """
     period = period_parse(run.period)
     items = list(FeeItem.objects.filter(pk__in=run.fee_item_ids).order_by("sort", "pk"))
+    tz = Pricing.tz_of(run.community_id)
     pricing = Pricing(
         run.community_id,
         items,
         period,
-        as_of=timezone.localtime(run.started_at, Pricing.tz_of(run.community_id)).date(),
+        as_of=timezone.localtime(run.started_at, tz).date(),
+        tz=tz,
     )
     due = pricing.as_of if is_late_fee_run(items) else due_date(period, run.timing)
     if not run.houses_total:

@@ -239,7 +239,7 @@ def _fee_item(actor: Any, fee_item_id: int | str | None) -> FeeItem:
 def _run_items(actor: Any, community_id: int, fee_item_ids: Iterable[Any] | None) -> list[FeeItem]:
     """The recurring items chosen (default: all); the late-fee item only when chosen, alone."""
     items = FeeItem.objects.filter(community_id=community_id, is_active=True).exclude(
-        kind__in=[FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE]
+        kind__in=runs.NOT_IN_RUNS
     )
     if not fee_item_ids:
         items = items.exclude(kind=FeeKind.LATE_FEE)

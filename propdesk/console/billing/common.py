@@ -75,18 +75,18 @@ def approver_checked(request: HttpRequest, community_id: int, out: Outcome) -> A
     if approver is None:
         out.add("approver", _("Choose who approves this correction."))
         return None
-    key = f"approver:{approver.pk}"
-    until = throttle.locked_until(key)
-    if until is not None:
+    try:
+        right = throttle.password_verify(
+            approver, request.POST.get("approver_password", ""), purpose="approver"
+        )
+    except throttle.Locked as locked:
         out.add(
             "approver_password",
             _("Too many wrong passwords for this approver. Try again after %(time)s.")
-            % {"time": timezone.localtime(until).strftime("%H:%M")},
+            % {"time": timezone.localtime(locked.until).strftime("%H:%M")},
         )
         return None
-    if not approver.check_password(request.POST.get("approver_password", "")):
-        throttle.failure_record(key)
+    if not right:
         out.add("approver_password", _("The approver's password is not right."))
         return None
-    throttle.failures_clear(key)
     return approver

@@ -24,6 +24,7 @@ from propdesk.accounts.selectors import user_can
 from propdesk.billing import selectors, services
 from propdesk.billing.models import ZERO, EntryKind, FeeKind, Method, PriceBasis
 from propdesk.console.views import staff_view
+from propdesk.core.choices import labels
 from propdesk.core.money import amount_in_words
 from propdesk.customers.models import OccupancyRole
 from propdesk.customers.search import quick_search
@@ -176,9 +177,9 @@ def payments(request: HttpRequest) -> HttpResponse:
     )
     if not everyone:
         rows = rows.filter(received_by_id=request.user.pk)
-    labels = dict(Method.choices)
+    names = labels(Method)
     totals = [
-        {"method": labels.get(t["method"], t["method"]), "count": t["n"], "amount": t["total"]}
+        {"method": names.get(t["method"], t["method"]), "count": t["n"], "amount": t["total"]}
         for t in rows.filter(voided_at__isnull=True)
         .order_by()
         .values("method")

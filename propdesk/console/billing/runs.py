@@ -15,24 +15,22 @@ from django.views.decorators.http import require_POST
 
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import user_can
-from propdesk.billing import selectors, services
+from propdesk.billing import runs, selectors, services
 from propdesk.billing.models import BillingRun, FeeItem, FeeKind, RunState, Timing
 from propdesk.console.views import staff_view
 from propdesk.estates.models import Community
 
 from .common import Outcome, call, community_for, posted
 
-# What a run bills: recurring items. One-off, service and deposit items are charged one
-# by one (the service refuses them in a run too). The late-fee item is offered unticked:
-# a month's late fees are a run of their own once the month is over (billing.late_fees).
-NOT_IN_RUNS = [FeeKind.DEPOSIT, FeeKind.ONE_OFF, FeeKind.SERVICE]
+# What a run bills is the service's rule (billing.runs.NOT_IN_RUNS). The late-fee item
+# is offered unticked: a month's late fees are a run of their own once it is over.
 
 
 def _run_items(request: HttpRequest, community: Community) -> list[FeeItem]:
     return list(
         selectors.fee_items_visible_to(request.user, community_id=community.pk)
         .filter(is_active=True)
-        .exclude(kind__in=NOT_IN_RUNS)
+        .exclude(kind__in=runs.NOT_IN_RUNS)
     )
 
 
@@ -49,7 +47,7 @@ def _next_month() -> str:
 @staff_view
 def run_list(request: HttpRequest) -> HttpResponse:
     community = community_for(request, Cap.BILLING_VIEW)
-    runs = list(
+    rows = list(
         selectors.runs_visible_to(request.user, community_id=community.pk).select_related(
             "started_by"
         )[:100]
@@ -57,7 +55,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/billing/run_list.html",
-        {"tab": "runs", "runs": runs, "can_manage": user_can(request.user, Cap.BILLING_MANAGE)},
+        {"tab": "runs", "runs": rows, "can_manage": user_can(request.user, Cap.BILLING_MANAGE)},
     )
 
 

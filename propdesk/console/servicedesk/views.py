@@ -372,11 +372,11 @@ _EVENT_LABELS: dict[str, Any] = {
 
 
 def _timeline(case: Any) -> list[Any]:
-    labels = {name: t.label for name, t in WORKFLOWS.get(case.kind, {}).items()}
+    actions = {name: t.label for name, t in WORKFLOWS.get(case.kind, {}).items()}
     events = case_events(case)
-    statuses = dict(CaseStatus.choices)
+    statuses = labels(CaseStatus)
     for e in events:
-        setattr(e, "action_label", labels.get(e.action) or _EVENT_LABELS.get(e.action, e.action))  # noqa: B010
+        setattr(e, "action_label", actions.get(e.action) or _EVENT_LABELS.get(e.action, e.action))  # noqa: B010
         setattr(e, "status_label", statuses.get(e.to_status, e.to_status))  # noqa: B010
     return events
 

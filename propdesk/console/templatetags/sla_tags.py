@@ -8,6 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from propdesk.core.choices import labels
 from propdesk.servicedesk.models import CaseKind, Channel, Severity
 from propdesk.sla.config import ESCALATE_TO
 from propdesk.sla.models import Policy, TargetKind
@@ -64,11 +65,11 @@ def target_label(policy: Policy) -> str:
 
 @register.filter
 def conditions_label(policy: Policy) -> str:
-    parts = [str(dict(CaseKind.choices).get(policy.kind, policy.kind))]
+    parts = [labels(CaseKind).get(policy.kind, policy.kind)]
     if policy.severity:
-        parts.append(str(dict(Severity.choices).get(policy.severity, policy.severity)))
+        parts.append(labels(Severity).get(policy.severity, policy.severity))
     if policy.channel:
-        parts.append(str(dict(Channel.choices).get(policy.channel, policy.channel)))
+        parts.append(labels(Channel).get(policy.channel, policy.channel))
     if policy.requires_safety:
         parts.append(_("safety facilities"))
     if policy.requires_leak:

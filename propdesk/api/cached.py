@@ -5,6 +5,11 @@ DRF's ModelSerializer introspects the model on every instance (`get_fields` →
 every request that shows a case. The built fields are kept per class and each
 instance gets a deep copy (DRF fields copy cheaply from their constructor
 arguments), so binding, context and method fields stay per instance.
+
+The copy is a new field made from the prototype's constructor arguments, as DRF's
+own `Field.__deepcopy__` does, but without deep-copying those arguments (labels,
+choices, querysets): fields read them and never change them, and the deep copy of
+lazy labels and choice lists was most of the cost.
 """
 
 from __future__ import annotations
@@ -24,4 +29,15 @@ class CachedModelSerializer(serializers.ModelSerializer):  # type: ignore[type-a
         if prototype is None:
             prototype = super().get_fields()
             CachedModelSerializer._fields_prototype[cls] = prototype
-        return copy.deepcopy(prototype)
+        return {name: _fresh(field) for name, field in prototype.items()}
+
+
+def _fresh(field: Any) -> Any:
+    """An unbound field like `field`, built again from its constructor arguments.
+
+    A nested serializer or a field with a child binds that child to itself, so those
+    are deep-copied as before: a shared child would have two parents.
+    """
+    if isinstance(field, serializers.BaseSerializer) or "child" in field._kwargs:
+        return copy.deepcopy(field)
+    return field.__class__(*field._args, **field._kwargs)

@@ -30,6 +30,7 @@ from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid
 from propdesk.core.identity import mask_phone, normalise_phone
 from propdesk.core.money import money
 from propdesk.core.numbering import number_next
+from propdesk.core.queries import one_or_none
 from propdesk.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from propdesk.customers.models import Customer, Occupancy
 from propdesk.customers.services import timeline_append
@@ -421,7 +422,7 @@ def case_create(
             Q(community_id=community.pk) if extra is None else Q(community_id=community.pk) | extra
         )
         qs = model if isinstance(model, QuerySet) else model.objects.all()
-        obj = qs.filter(pk=pk).filter(belongs).first()
+        obj = one_or_none(qs.filter(pk=pk).filter(belongs))
         if obj is None:
             errors.add(field, _("Not found in this community."))
         return obj
@@ -454,10 +455,10 @@ def case_create(
     category: Category | None = None
     if category_id not in (None, ""):
         try:
-            category = (
-                categories_for(community.company_id, kind=kind or None)
-                .filter(pk=int(category_id))  # type: ignore[arg-type]
-                .first()
+            category = one_or_none(
+                categories_for(community.company_id, kind=kind or None).filter(
+                    pk=int(category_id)  # type: ignore[arg-type]
+                )
             )
         except (TypeError, ValueError):
             category = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -76,11 +77,30 @@ def _matches(policy: Policy, case: Any) -> bool:
     return not (policy.requires_leak and not flag(case.category, "is_leak"))
 
 
-# The active policies (with their ladders) of a (community, case kind), read once per
-# POOL_SECONDS per process: starting a case's clocks then costs no policy query. The
-# services that change policies clear it; another process sees a change within that time.
+# The active policies of a case kind (with their ladders), read once per POOL_SECONDS
+# per process and split by community on use: starting a case's clocks then costs no
+# policy query, whichever of the group's communities the case is in. The services
+# that change policies clear it; another process sees a change within that time.
 POOL_SECONDS = 30.0
-_pools: dict[tuple[int, str], tuple[float, list[Policy], dict[int, list[EscalationLevel]]]] = {}
+
+
+@dataclass
+class _KindPool:
+    expires: float
+    policies: list[Policy]
+    ladders: dict[int, list[EscalationLevel]]
+    by_community: dict[int, list[Policy]] = field(default_factory=dict)
+
+    def of(self, community_id: int) -> list[Policy]:
+        """The group-wide policies and the community's own, in policy order."""
+        pool = self.by_community.get(community_id)
+        if pool is None:
+            pool = [p for p in self.policies if p.community_id in (None, community_id)]
+            self.by_community[community_id] = pool
+        return pool
+
+
+_pools: dict[str, _KindPool] = {}
 
 
 def policies_cache_clear() -> None:
@@ -88,19 +108,13 @@ def policies_cache_clear() -> None:
 
 
 def _pool(community_id: int, kind: str) -> tuple[list[Policy], dict[int, list[EscalationLevel]]]:
-    key = (community_id, kind)
-    hit = _pools.get(key)
     now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1], hit[2]
-    pool = list(
-        Policy.objects.filter(
-            Q(community__isnull=True) | Q(community_id=community_id), is_active=True, kind=kind
-        )
-    )
-    ladders = _ladders(p.pk for p in pool)
-    _pools[key] = (now + POOL_SECONDS, pool, ladders)
-    return pool, ladders
+    hit = _pools.get(kind)
+    if hit is None or hit.expires <= now:
+        policies = list(Policy.objects.filter(is_active=True, kind=kind))
+        hit = _KindPool(now + POOL_SECONDS, policies, _ladders(p.pk for p in policies))
+        _pools[kind] = hit
+    return hit.of(community_id), hit.ladders
 
 
 def policies_for(case: Any, *, candidates: Iterable[Policy] | None = None) -> list[Policy]:

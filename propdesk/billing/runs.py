@@ -697,8 +697,11 @@ def _write_copy(
         cursor.execute(
             f"""
             WITH a AS (
+                -- ANY(ARRAY(...)) keeps this an index lookup of the chunk's houses even
+                -- when the table's statistics are stale (a join would hash every account).
                 SELECT id, house_id FROM {account_table}
-                WHERE kind = 'house' AND house_id IN (SELECT house_id FROM billing_run_chunk)
+                WHERE kind = 'house'
+                AND house_id = ANY(ARRAY(SELECT DISTINCT house_id FROM billing_run_chunk))
             ), new AS (
                 INSERT INTO {Bill._meta.db_table} ({bill_cols})
                 SELECT {bill_select} FROM billing_run_chunk c JOIN a ON a.house_id = c.house_id

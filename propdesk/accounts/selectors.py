@@ -1,8 +1,9 @@
 """Who may see which communities, and what a user may do: scoping lives here.
 
-Every other selector builds its querysets from `community_ids_for(user)`, so a
-staff member of community A never sees a row of community B, whichever
-interface asks.
+Every other selector builds its querysets from `community_ids_for(user)` (the
+list, for checks in Python) and `community_filter(user)` (the same scope as a
+query filter), so a staff member of community A never sees a row of community B,
+whichever interface asks.
 """
 
 from __future__ import annotations
@@ -26,19 +27,36 @@ def _is_user(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and isinstance(user, User)
 
 
+# How a user's communities are given: none at all, every community there is (a
+# superuser), every community of their company (all-communities staff), or their
+# own list of scopes. `community_ids_for` and `community_filter` both read it here.
+_NONE, _EVERY, _COMPANY, _LISTED = "none", "every", "company", "listed"
+
+
+def _reach(user: Any) -> str:
+    if not _is_user(user) or not user.is_active or user.kind != UserKind.STAFF:
+        return _NONE
+    if user.is_superuser:
+        return _EVERY
+    if user.all_communities and user.company_id:
+        return _COMPANY
+    return _LISTED
+
+
 def community_ids_for(user: Any) -> list[int]:
     """Ids of the communities a staff user serves (owners and anonymous: none).
 
     Cached on the user object for the length of a request.
     """
-    if not _is_user(user) or not user.is_active or user.kind != UserKind.STAFF:
+    reach = _reach(user)
+    if reach == _NONE:
         return []
     cached: list[int] | None = getattr(user, "_propdesk_community_ids", None)
     if cached is not None:
         return cached
-    if user.is_superuser:
+    if reach == _EVERY:
         ids = list(Community.objects.values_list("id", flat=True))
-    elif user.all_communities and user.company_id:
+    elif reach == _COMPANY:
         ids = list(
             Community.objects.filter(company_id=user.company_id).values_list("id", flat=True)
         )
@@ -46,6 +64,59 @@ def community_ids_for(user: Any) -> list[int]:
         ids = list(user.scopes.values_list("community_id", flat=True))
     user._propdesk_community_ids = ids
     return ids
+
+
+def serves_whole_company(user: Any) -> bool:
+    """Whether the user's communities are whole companies: every community of their
+    company (all-communities staff) or of every company (a superuser).
+
+    Such a scope holds every community of each company it touches, so a row tied to
+    a company through its community (a customer living in one of the company's
+    houses; `occupancy_add` refuses another company's house) is in scope exactly
+    when its own community is.
+    """
+    return _reach(user) in (_EVERY, _COMPANY)
+
+
+def community_filter(
+    user: Any, field: str = "community_id", *, community_id: int | None = None
+) -> Q:
+    """The communities `user` may see, as a filter on `field` (a non-null column
+    holding a community id, e.g. `"community_id"` or `"house__community_id"`).
+
+    - `community_id` given: `field = community_id` when the user serves it, and no
+      rows at all when they do not (callers that must say NotFound check
+      `community_ids_for` first).
+    - Otherwise, for a user serving no community: no rows.
+    - A superuser: no filter at all. Every community, present or future, is
+      theirs, so dropping the filter cannot let a row through that they may not
+      see, and a group's query reads its index without a list of 1,000 ids.
+    - All-communities staff: `field IN (SELECT id FROM community WHERE company_id
+      = their company)`. The database decides at query time, so another company's
+      communities never count, not even one created after the user's scope was
+      cached; the filter is never dropped for them, even while theirs is the
+      only company, because that answer could go stale within the request.
+    - Everyone else: an equality for one community (PostgreSQL plans `= X` better
+      than `IN (X)`), `IN (ids)` for several.
+
+    It does not check capabilities: a caller whose rows need one returns no rows
+    itself when the user lacks it. It runs the same single, request-cached query
+    as `community_ids_for` and nothing more (the company's ids are a subquery).
+    """
+    ids = community_ids_for(user)
+    if community_id is not None:
+        return Q(**{field: community_id}) if community_id in ids else Q(pk__in=[])
+    if not ids:
+        return Q(pk__in=[])
+    reach = _reach(user)
+    if reach == _EVERY:
+        return Q()
+    if reach == _COMPANY:
+        company = Community.objects.filter(company_id=user.company_id).values("pk")
+        return Q(**{f"{field}__in": company})
+    if len(ids) == 1:
+        return Q(**{field: ids[0]})
+    return Q(**{f"{field}__in": ids})
 
 
 def communities_visible_to(user: Any) -> QuerySet[Community]:

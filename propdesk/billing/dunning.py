@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Invalid, NotFound
 from propdesk.core.numbering import number_next
@@ -1031,10 +1031,8 @@ def dunning_case_legal(
 
 def cases_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[DunningCase]:
     require(user, Cap.BILLING_VIEW)
-    rows = DunningCase.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
-    return rows
+    # 0 has always meant "every community", like None.
+    return DunningCase.objects.filter(community_filter(user, community_id=community_id or None))
 
 
 def worklist(

@@ -17,11 +17,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from propdesk.accounts.selectors import community_ids_for
+from propdesk.accounts.selectors import community_filter, community_ids_for
 from propdesk.core.crypto import blind_index
 from propdesk.core.errors import Invalid
 from propdesk.core.identity import normalise_phone, normalise_plate
-from propdesk.estates.models import Community
 
 from .models import Customer, Occupancy, Vehicle
 from .services import ID_PURPOSE, PHONE_PURPOSE
@@ -77,47 +76,31 @@ def house_query(raw: str) -> str | None:
 class _Scope:
     """The communities a search may answer from.
 
-    `ids` is the truth, checked in Python on every row a query returns. `everything`
-    says the user serves every community in the database (a superuser, or a
-    company's all-communities staff when no other company has communities); the
-    queries then carry no community filter at all: a group's `community_id IN
-    (1,000 ids)` costs the planner milliseconds and keeps PostgreSQL from reading a
-    global index in order and stopping after `limit` rows.
+    `ids` is the truth, checked in Python on every row a query returns. The queries
+    carry `community_filter` (see accounts.selectors): none at all for a superuser,
+    the company's communities by a subquery for all-communities staff, `= X` within
+    one community. A group's `community_id IN (1,000 ids)` would cost the planner
+    milliseconds and keep PostgreSQL from reading a global index in order and
+    stopping after `limit` rows.
     """
 
     ids: frozenset[int]
-    everything: bool
+    user: Any
+    community_id: int | None
 
     def q(self, field: str = "community_id") -> Q:
-        if self.everything:
-            return Q()
-        if len(self.ids) == 1:
-            return Q(**{field: next(iter(self.ids))})
-        return Q(**{f"{field}__in": sorted(self.ids)})
-
-
-def _serves_every_community(user: Any, ids: list[int]) -> bool:
-    """Cached on the user next to its community ids, for the length of a request."""
-    cached = getattr(user, "_propdesk_search_everything", None)
-    if cached is not None and cached[0] is ids:
-        return bool(cached[1])
-    if getattr(user, "is_superuser", False):
-        everything = True
-    elif getattr(user, "all_communities", False) and getattr(user, "company_id", None):
-        everything = not Community.objects.exclude(company_id=user.company_id).exists()
-    else:
-        everything = False
-    user._propdesk_search_everything = (ids, everything)
-    return everything
+        return community_filter(self.user, field, community_id=self.community_id)
 
 
 def _scope(user: Any, community_id: int | None) -> _Scope | None:
     ids = community_ids_for(user)
     if community_id is not None:
-        return _Scope(frozenset([community_id]), False) if community_id in set(ids) else None
+        return (
+            _Scope(frozenset([community_id]), user, community_id) if community_id in ids else None
+        )
     if not ids:
         return None
-    return _Scope(frozenset(ids), _serves_every_community(user, ids))
+    return _Scope(frozenset(ids), user, None)
 
 
 _OCCUPANCY_FIELDS = (

@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, user_can
+from propdesk.accounts.selectors import (
+    community_filter,
+    community_ids_for,
+    serves_whole_company,
+    user_can,
+)
 from propdesk.core.audit import audit_trail
 from propdesk.core.crypto import blind_index
 from propdesk.core.errors import NotFound
@@ -33,30 +38,32 @@ from .models import (
 )
 
 
-def _scope(user: Any) -> list[int]:
-    return community_ids_for(user) if user_can(user, Cap.CUSTOMERS_VIEW) else []
+def _scope(user: Any) -> Q:
+    """Rows of the user's communities, for staff who may see customers at all."""
+    if not user_can(user, Cap.CUSTOMERS_VIEW):
+        return Q(pk__in=[])
+    return community_filter(user)
 
 
 def _current_occupancies() -> Q:
     return Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate())
 
 
-def _visible(user: Any, ids: list[int], *, whole_scope: bool) -> Q:
-    """Customers kept by, or living in, one of the communities `ids`.
+def _visible(user: Any, community_id: int | None) -> Q:
+    """Customers kept by, or living in, one of the user's communities (or `community_id`).
 
     Written as the union of two id sets: `community_id IN … OR EXISTS (occupancy …)`
-    makes PostgreSQL read all 2,500,000 customers of a group. A user serving every
-    community of their company sees exactly the company's customers (`occupancy_add`
-    refuses a house of another company), so there the test is one join and no list
-    of 1,000 ids.
+    makes PostgreSQL read all 2,500,000 customers of a group. A user serving whole
+    companies sees exactly those companies' customers (`occupancy_add` refuses a
+    house of another company), so there the test is the customer's own community
+    alone: for the company's staff one subquery on the company, for a superuser none.
     """
-    if not ids:
+    ids = community_ids_for(user) if user_can(user, Cap.CUSTOMERS_VIEW) else []
+    if not ids or (community_id is not None and community_id not in ids):
         return Q(pk__in=[])
-    if whole_scope and getattr(user, "is_superuser", False):
-        return Q()
-    if whole_scope and getattr(user, "all_communities", False) and user.company_id:
-        return Q(community__company_id=user.company_id)
-    in_scope = Q(community_id=ids[0]) if len(ids) == 1 else Q(community_id__in=ids)
+    in_scope = community_filter(user, community_id=community_id)
+    if community_id is None and serves_whole_company(user):
+        return in_scope
     kept = Customer.objects.filter(in_scope).order_by().values("pk")
     living = Occupancy.objects.filter(in_scope).order_by().values("customer_id")
     return Q(pk__in=kept.union(living))
@@ -69,10 +76,7 @@ def customers_visible_to(
     tag_code: str | None = None,
     query: str | None = None,
 ) -> QuerySet[Customer]:
-    ids = _scope(user)
-    if community_id is not None:
-        ids = [i for i in ids if i == community_id]
-    qs = Customer.objects.filter(_visible(user, ids, whole_scope=community_id is None))
+    qs = Customer.objects.filter(_visible(user, community_id))
     if tag_code:
         qs = qs.filter(tags__code=tag_code)
     if query:
@@ -144,7 +148,7 @@ def customer_360(user: Any, customer_id: int | str) -> Customer360:
     customer = customer_get_for_user(user, customer_id)
     scope = _scope(user)
     occupancies = list(
-        customer.occupancies.filter(community_id__in=scope)
+        customer.occupancies.filter(scope)
         .select_related("house", "house__building", "community")
         .order_by("end_date", "house__label")
     )
@@ -168,13 +172,9 @@ def customer_360(user: Any, customer_id: int | str) -> Customer360:
         notes=list(customer.notes.select_related("author")[:50]),
         # A customer may live in two communities; each desk sees only its own history.
         documents=list(
-            customer.documents.filter(community_id__in=scope).select_related(
-                "uploaded_by", "house"
-            )[:50]
+            customer.documents.filter(scope).select_related("uploaded_by", "house")[:50]
         ),
-        timeline=list(
-            customer.timeline.filter(community_id__in=scope).select_related("actor", "house")[:50]
-        ),
+        timeline=list(customer.timeline.filter(scope).select_related("actor", "house")[:50]),
         audit=audit_trail(customer, limit=30) if user_can(user, Cap.AUDIT_VIEW) else [],
         can_view_pii=user_can(user, Cap.CUSTOMERS_VIEW_PII),
     )
@@ -193,7 +193,7 @@ def house_timeline(house: House, *, limit: int = 50) -> list[TimelineEntry]:
 def document_get_for_user(user: Any, document_id: int | str) -> Document:
     try:
         return Document.objects.select_related("customer", "house").get(
-            id=int(document_id), community_id__in=_scope(user)
+            _scope(user), id=int(document_id)
         )
     except (Document.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("No such document.")) from None
@@ -206,7 +206,7 @@ def tags_for_company(company_id: int) -> QuerySet[Tag]:
 def occupancies_visible_to(
     user: Any, *, house_id: int | None = None, customer_id: int | None = None
 ) -> QuerySet[Occupancy]:
-    qs = Occupancy.objects.filter(community_id__in=_scope(user))
+    qs = Occupancy.objects.filter(_scope(user))
     if house_id is not None:
         qs = qs.filter(house_id=house_id)
     if customer_id is not None:

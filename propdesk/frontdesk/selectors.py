@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, user_can
+from propdesk.accounts.selectors import community_filter, user_can
 from propdesk.core.errors import NotFound
 from propdesk.estates.models import Community, House
 
@@ -36,11 +36,11 @@ from .models import (
 UNDELIVERED_LEND_LIMIT = dt.timedelta(hours=12)
 
 
-def _scope(user: Any, community_id: int | None = None) -> list[int]:
-    ids = community_ids_for(user) if user_can(user, Cap.FRONTDESK_VIEW) else []
-    if community_id is not None:
-        ids = [i for i in ids if i == community_id]
-    return ids
+def _scope(user: Any, community_id: int | None = None) -> Q:
+    """Rows of the user's communities (or of `community_id`, if theirs)."""
+    if not user_can(user, Cap.FRONTDESK_VIEW):
+        return Q(pk__in=[])
+    return community_filter(user, community_id=community_id)
 
 
 def _pk(value: Any, message: str | Promise) -> int:
@@ -84,7 +84,7 @@ def house_resolve(user: Any, community_id: int, text: str) -> House:
     typed = (text or "").strip()
     if not typed:
         raise NotFound(_("Type the house, e.g. 1-1-101."))
-    houses = House.objects.filter(community_id__in=_scope(user, community_id))
+    houses = House.objects.filter(_scope(user, community_id))
     exact = houses.filter(label=typed).first()
     if exact is not None:
         return exact
@@ -107,7 +107,7 @@ def keys_visible_to(
     query: str | None = None,
     include_released: bool = False,
 ) -> QuerySet[Key]:
-    qs = Key.objects.filter(community_id__in=_scope(user, community_id))
+    qs = Key.objects.filter(_scope(user, community_id))
     if status:
         qs = qs.filter(status=status)
     elif not include_released:
@@ -137,7 +137,7 @@ def key_open_lend(key: Key) -> KeyLend | None:
 
 def lends_open(user: Any, *, community_id: int | None = None) -> QuerySet[KeyLend]:
     return (
-        KeyLend.objects.filter(community_id__in=_scope(user, community_id), back_at__isnull=True)
+        KeyLend.objects.filter(_scope(user, community_id), back_at__isnull=True)
         .select_related("key", "key__house", "lent_by")
         .order_by("promised_back_at")
     )
@@ -164,7 +164,7 @@ def lends_overdue(
 
 def key_audits(user: Any, *, community_id: int | None = None) -> QuerySet[KeyAudit]:
     return (
-        KeyAudit.objects.filter(community_id__in=_scope(user, community_id))
+        KeyAudit.objects.filter(_scope(user, community_id))
         .select_related("auditor")
         .order_by("-at", "-id")
     )
@@ -188,7 +188,7 @@ def parcels_visible_to(
     status: str | None = None,
     query: str | None = None,
 ) -> QuerySet[Parcel]:
-    qs = Parcel.objects.filter(community_id__in=_scope(user, community_id))
+    qs = Parcel.objects.filter(_scope(user, community_id))
     if status:
         qs = qs.filter(status=status)
     if query:
@@ -246,7 +246,7 @@ def mail_return_list(
 def storage_visible_to(
     user: Any, *, community_id: int | None = None, status: str | None = None
 ) -> QuerySet[StorageItem]:
-    qs = StorageItem.objects.filter(community_id__in=_scope(user, community_id))
+    qs = StorageItem.objects.filter(_scope(user, community_id))
     if status:
         qs = qs.filter(status=status)
     return qs.select_related("house", "customer").order_by("-deposited_at", "-id")
@@ -281,7 +281,7 @@ def storage_end_of_day(
 
 def refusals_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[DeskRefusal]:
     return (
-        DeskRefusal.objects.filter(community_id__in=_scope(user, community_id))
+        DeskRefusal.objects.filter(_scope(user, community_id))
         .select_related("actor", "house")
         .order_by("-at", "-id")
     )
@@ -297,7 +297,7 @@ def passes_visible_to(
     status: str | None = None,
     query: str | None = None,
 ) -> QuerySet[ReleasePass]:
-    qs = ReleasePass.objects.filter(community_id__in=_scope(user, community_id))
+    qs = ReleasePass.objects.filter(_scope(user, community_id))
     if status:
         qs = qs.filter(status=status)
     if query:
@@ -377,7 +377,7 @@ def pass_verdict(
 def handovers_visible_to(
     user: Any, *, community_id: int | None = None, query: str | None = None
 ) -> QuerySet[Handover]:
-    qs = Handover.objects.filter(community_id__in=_scope(user, community_id))
+    qs = Handover.objects.filter(_scope(user, community_id))
     if query:
         q = query.strip()
         qs = qs.filter(
@@ -483,7 +483,7 @@ def desk_snapshot(community: Community, *, now: dt.datetime | None = None) -> di
 def desk_now(user: Any, *, community_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the desk holds now, for the one page that shows it."""
     now = now or timezone.now()
-    overdue = list(lends_overdue(now=now, community_ids=_scope(user, community_id)))
+    overdue = list(lends_overdue(now=now).filter(_scope(user, community_id)))
     overdue_ids = {lend.pk for lend in overdue}
     lends = list(lends_open(user, community_id=community_id))
     for lend in lends:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import capabilities_of, community_ids_for
+from propdesk.accounts.selectors import capabilities_of, community_filter, community_ids_for
 from propdesk.core.errors import NotFound
 
 from .models import (
@@ -47,14 +47,7 @@ def cases_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[
     """Cases of the communities the user serves, if they may see cases at all."""
     if Cap.CASES_VIEW not in capabilities_of(user):
         return Case.objects.none()
-    scope = community_ids_for(user)
-    if community_id is not None:
-        # One community (the console's current one): a plain equality, not an IN
-        # list of every community a group-wide user serves.
-        if community_id not in set(scope):
-            return Case.objects.none()
-        return Case.objects.filter(community_id=community_id)
-    return Case.objects.filter(community_id__in=scope)
+    return Case.objects.filter(community_filter(user, community_id=community_id))
 
 
 def case_get_for_user(user: Any, case_id: int | str) -> Case:
@@ -216,10 +209,9 @@ def house_open_cases(user: Any, house_id: int, *, limit: int = 10) -> list[Case]
 
 
 def house_recent_visits(user: Any, house_id: int, *, limit: int = 5) -> list[ReturnVisit]:
-    scope = community_ids_for(user)
     return list(
         ReturnVisit.objects.filter(
-            community_id__in=scope, case__house_id=house_id, visited_at__isnull=False
+            community_filter(user), case__house_id=house_id, visited_at__isnull=False
         )
         .select_related("case", "visited_by")
         .order_by("-visited_at")[:limit]
@@ -227,11 +219,10 @@ def house_recent_visits(user: Any, house_id: int, *, limit: int = 5) -> list[Ret
 
 
 def return_visits_due(user: Any, *, community_id: int | None = None) -> QuerySet[ReturnVisit]:
-    scope = community_ids_for(user)
-    if community_id is not None:
-        scope = [c for c in scope if c == community_id]
     return (
-        ReturnVisit.objects.filter(community_id__in=scope, visited_at__isnull=True)
+        ReturnVisit.objects.filter(
+            community_filter(user, community_id=community_id), visited_at__isnull=True
+        )
         .select_related("case", "case__house", "case__customer")
         .order_by("due_at")
     )

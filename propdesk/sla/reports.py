@@ -47,7 +47,12 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from propdesk.accounts.models import Department
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import capabilities_of, community_ids_for, require
+from propdesk.accounts.selectors import (
+    capabilities_of,
+    community_filter,
+    community_ids_for,
+    require,
+)
 from propdesk.core.errors import Forbidden, NotFound
 from propdesk.estates.models import Community
 
@@ -68,16 +73,14 @@ def may_see_compliance(user: Any) -> bool:
     return bool(REPORT_CAPS & capabilities_of(user))
 
 
-def _scope(user: Any, community_id: int | None) -> list[int]:
-    """Community ids the report covers; an unserved community is NotFound, no right Forbidden."""
-    ids = community_ids_for(user)
-    if community_id is not None:
-        if community_id not in ids:
-            raise NotFound(_("No such community."))
-        ids = [community_id]
+def _scope(user: Any, community_id: int | None) -> Q:
+    """The communities the report covers, as a filter; an unserved community is
+    NotFound, no right Forbidden."""
+    if community_id is not None and community_id not in community_ids_for(user):
+        raise NotFound(_("No such community."))
     if not may_see_compliance(user):
         raise Forbidden(_("You do not have the permission for this action."))
-    return ids
+    return community_filter(user, community_id=community_id)
 
 
 def _bounds(date_from: dt.date, date_to: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
@@ -247,9 +250,7 @@ def compliance(
     start, end = _bounds(date_from, date_to, tz)
     # The four states by name rather than "not cancelled": PostgreSQL then walks the
     # (state, due_at) index once per state over the period instead of the table.
-    clocks = Clock.objects.filter(
-        community_id__in=scope, state__in=COUNTED, due_at__gte=start, due_at__lt=end
-    )
+    clocks = Clock.objects.filter(scope, state__in=COUNTED, due_at__gte=start, due_at__lt=end)
     overdue = _overdue_running(now)
     counts = {
         "met": Count("pk", filter=Q(state=ClockState.MET)),
@@ -370,7 +371,7 @@ def return_visit_coverage(
     )
     repairs = (
         Case.objects.filter(
-            community_id__in=scope,
+            scope,
             kind=CaseKind.REPAIR,
             completed_at__gte=start,
             completed_at__lt=end,
@@ -461,9 +462,7 @@ def clocks_about_to_breach(
     now = now or timezone.now()
     scope = _scope(user, community_id)
     clocks = (
-        Clock.objects.filter(
-            community_id__in=scope, state=ClockState.RUNNING, due_at__lt=now + within
-        )
+        Clock.objects.filter(scope, state=ClockState.RUNNING, due_at__lt=now + within)
         .select_related("policy", "case", "case__assignee", "case__community")
         .order_by("due_at", "pk")[:limit]
     )

@@ -321,12 +321,17 @@ class Bill(models.Model):
     billing run inserts millions of bills, each paying for every index.
     """
 
+    # No database constraint: the community is the house's, copied for per-community
+    # reports. The house key (kept) already stops the community from going away, and
+    # `reconcile` checks the copy equals the house's, which a foreign key never did;
+    # the constraint only cost a check per bill when a billing run commits.
     community = models.ForeignKey(
         "estates.Community",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("community"),
         db_index=False,
+        db_constraint=False,
     )
     house = models.ForeignKey(
         "estates.House",
@@ -536,12 +541,15 @@ class LedgerEntry(models.Model):
 
     # No single-column indexes on community and account: (community, kind, at) and
     # (account, at) start with them, and every billed charge writes an entry.
+    # No database constraint on the community: it is the account's, copied; the
+    # account key (kept) protects it and `reconcile` checks the copy (see Bill).
     community = models.ForeignKey(
         "estates.Community",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("community"),
         db_index=False,
+        db_constraint=False,
     )
     account = models.ForeignKey(
         Account,

@@ -3,6 +3,8 @@
 - an account's owed, prepaid and deposit figures equal the sums of its entries' deltas;
 - a bill's cleared amount equals what its non-charge entries took off it, and
   its charge entry equals its amount;
+- the community copied onto each bill is its house's, and onto each entry its
+  account's (those copies carry no database constraint: see the models);
 - receipt numbers of each community and year run 1..n without a gap.
 """
 
@@ -26,6 +28,8 @@ class Mismatch:
     found: str
 
     def __str__(self) -> str:
+        if self.kind.endswith(".community"):
+            return f"{self.kind} {self.ref}: community {self.found}, should be {self.expected}"
         return f"{self.kind} {self.ref}: entries say {self.expected}, cached {self.found}"
 
 
@@ -76,6 +80,7 @@ def mismatches(community_id: int | None = None) -> Iterator[Mismatch]:
             yield Mismatch("bill.charge", f"#{b.pk}", str(b.charged), str(b.amount))
         if -Decimal(b.taken) != b.cleared:
             yield Mismatch("bill.cleared", f"#{b.pk}", str(-Decimal(b.taken)), str(b.cleared))
+    yield from _community_copies(community_id)
     for row in receipts.values("community_id", "year").annotate(n=Count("id"), top=Max("seq")):
         if row["n"] != row["top"]:
             yield Mismatch(
@@ -84,3 +89,20 @@ def mismatches(community_id: int | None = None) -> Iterator[Mismatch]:
                 f"1..{row['top']}",
                 f"{row['n']} numbers",
             )
+
+
+def _community_copies(community_id: int | None) -> Iterator[Mismatch]:
+    """Bills whose community is not their house's, entries whose is not their account's.
+
+    Scoped by the house's or the account's community, so a copy naming the wrong
+    community is found when reconciling the right one.
+    """
+    bills = Bill.objects.exclude(community_id=F("house__community_id"))
+    entries = LedgerEntry.objects.exclude(community_id=F("account__community_id"))
+    if community_id:
+        bills = bills.filter(house__community_id=community_id)
+        entries = entries.filter(account__community_id=community_id)
+    for pk, copied, right in bills.values_list("pk", "community_id", "house__community_id"):
+        yield Mismatch("bill.community", f"#{pk}", str(right), str(copied))
+    for pk, copied, right in entries.values_list("pk", "community_id", "account__community_id"):
+        yield Mismatch("entry.community", f"#{pk}", str(right), str(copied))

@@ -344,3 +344,23 @@ def test_statement_and_receipt_lines_come_from_entries(cast, fees):
     assert [line["amount"] for line in lines] == [D("223.75"), D("10.00"), D("66.25")]
     summary = selectors.house_billing(cast.cashier_a, cast.house_a1.pk)
     assert summary.balance == D("-66.25")
+
+
+def test_reconcile_finds_a_community_copy_that_is_not_the_house_or_account_one(cast, fees):
+    """Bill and entry communities carry no database constraint (billing/0006): reconcile
+    checks each is its house's / its account's, per community and for the whole group."""
+    run(cast)
+    bill = Bill.objects.filter(house=cast.house_a1).first()
+    entry = LedgerEntry.objects.filter(bill=bill, kind=EntryKind.CHARGE).get()
+    assert list(mismatches()) == []
+    Bill.objects.filter(pk=bill.pk).update(community=cast.beta)
+    LedgerEntry.objects.filter(pk=entry.pk).update(community=cast.beta)
+    found = {(m.kind, m.ref, m.expected, m.found) for m in mismatches()}
+    wrong = {
+        ("bill.community", f"#{bill.pk}", str(cast.alpha.pk), str(cast.beta.pk)),
+        ("entry.community", f"#{entry.pk}", str(cast.alpha.pk), str(cast.beta.pk)),
+    }
+    assert found == wrong
+    assert {(m.kind, m.ref, m.expected, m.found) for m in mismatches(cast.alpha.pk)} >= wrong
+    assert not [m for m in mismatches(cast.beta.pk) if m.kind.endswith(".community")]
+    assert "should be" in str(next(m for m in mismatches() if m.kind == "bill.community"))

@@ -187,3 +187,25 @@ def make_cast() -> Cast:
         maint_dept_a=maint_dept_a,
         security_dept_a=security_dept_a,
     )
+
+
+def other_company(name: str = "张伟") -> tuple[Community, House]:
+    """Another company's community γ with a house 1-1-101 (room 101) where `name` lives,
+    as in alpha: what scope tests must never let through."""
+    other = Company.objects.create(code="other", name="别家物业")
+    gamma = Community.objects.create(company=other, code="G", name="伽马小区")
+    building = Building.objects.create(community=gamma, code="1", name="1栋", floors=20, units=2)
+    home = House.objects.create(
+        community=gamma,
+        building=building,
+        unit="1",
+        room="101",
+        label="1-1-101",
+        floor=1,
+        area=Decimal("80.00"),
+    )
+    stranger = _customer(gamma, name, "110101198001010010", "+8613900005678")
+    Occupancy.objects.create(
+        community=gamma, house=home, customer=stranger, role="owner", start_date="2020-01-01"
+    )
+    return gamma, home

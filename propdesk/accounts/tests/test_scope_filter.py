@@ -18,32 +18,10 @@ from propdesk.accounts.selectors import (
     forget_scope_cache,
     serves_whole_company,
 )
-from propdesk.customers.models import Occupancy
 from propdesk.customers.search import quick_search
 from propdesk.customers.selectors import customers_visible_to
-from propdesk.estates.models import Building, Community, Company, House
-from propdesk.testing.cast import _customer
-
-
-def _other_company() -> tuple[Community, House]:
-    """Another company's community with a house 1-1-101 where a 张伟 lives, as in alpha."""
-    other = Company.objects.create(code="other", name="别家物业")
-    gamma = Community.objects.create(company=other, code="G", name="伽马小区")
-    building = Building.objects.create(community=gamma, code="1", name="1栋", floors=20, units=2)
-    home = House.objects.create(
-        community=gamma,
-        building=building,
-        unit="1",
-        room="101",
-        label="1-1-101",
-        floor=1,
-        area=Decimal("80.00"),
-    )
-    stranger = _customer(gamma, "张伟", "110101198001010010", "+8613900005678")
-    Occupancy.objects.create(
-        community=gamma, house=home, customer=stranger, role="owner", start_date="2020-01-01"
-    )
-    return gamma, home
+from propdesk.estates.models import Building, Community, House
+from propdesk.testing.cast import other_company
 
 
 def _root() -> User:
@@ -84,7 +62,7 @@ def test_all_communities_staff_get_their_company_never_another_companys(cast):
     q = community_filter(cast.admin)
     assert q != Q()
     assert "IN (SELECT" in str(House.objects.filter(q).query)
-    gamma, _ = _other_company()
+    gamma, _ = other_company()
     delta = Community.objects.create(company=cast.company, code="D", name="德尔塔小区")
     building = Building.objects.create(community=delta, code="1", name="1栋", floors=9, units=1)
     House.objects.create(
@@ -103,7 +81,7 @@ def test_all_communities_staff_get_their_company_never_another_companys(cast):
 
 
 def test_superuser_has_no_filter_and_sees_every_company(cast):
-    gamma, _ = _other_company()
+    gamma, _ = other_company()
     root = _root()
     assert community_filter(root) == Q()
     assert _house_communities(community_filter(root)) == {
@@ -117,7 +95,7 @@ def test_superuser_has_no_filter_and_sees_every_company(cast):
 def test_a_community_outside_the_scope_is_no_rows_without_a_query(
     cast, django_assert_num_queries, who
 ):
-    gamma, _ = _other_company()
+    gamma, _ = other_company()
     user = _root() if who == "root" else getattr(cast, who)
     outside = cast.beta.pk if who == "desk_a" else -1
     if who == "admin":
@@ -159,7 +137,7 @@ def test_customer_list_and_search_agree_for_a_group_wide_user_with_a_second_comp
     warm = cast.admin
     quick_search(warm, "张伟")  # scope cached while acme is the only company
     list(customers_visible_to(warm))
-    gamma, _ = _other_company()
+    gamma, _ = other_company()
     fresh = User.objects.get(pk=cast.admin.pk)
     for admin in (warm, fresh):
         listed = {c.pk for c in customers_visible_to(admin, query="张伟")}

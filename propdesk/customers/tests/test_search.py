@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from propdesk.customers.models import Occupancy, OccupancyRole, Vehicle
 from propdesk.customers.search import RANK_EXACT, RANK_HOUSE_EXACT, house_query, quick_search
 from propdesk.customers.services import customer_create
-from propdesk.testing.cast import ALICE_ID, PASSWORD
+from propdesk.testing.cast import ALICE_ID, PASSWORD, other_company
 
 
 @pytest.mark.parametrize(
@@ -125,32 +125,6 @@ def test_console_box_answers_htmx_with_a_partial(client, cast):
     assert "<html" in page
 
 
-def _other_company_customer(name: str = "张伟"):
-    """A customer of a community of another company, in house 1-1-101 and room 101."""
-    from decimal import Decimal
-
-    from propdesk.estates.models import Building, Community, Company, House
-    from propdesk.testing.cast import _customer
-
-    other = Company.objects.create(code="other", name="别家物业")
-    gamma = Community.objects.create(company=other, code="G", name="伽马小区")
-    building = Building.objects.create(community=gamma, code="1", name="1栋", floors=20, units=2)
-    home = House.objects.create(
-        community=gamma,
-        building=building,
-        unit="1",
-        room="101",
-        label="1-1-101",
-        floor=1,
-        area=Decimal("80.00"),
-    )
-    stranger = _customer(gamma, name, "110101198001010010", "+8613900005678")
-    Occupancy.objects.create(
-        community=gamma, house=home, customer=stranger, role="owner", start_date="2020-01-01"
-    )
-    return gamma
-
-
 def test_company_admin_searches_every_community_of_the_company(cast):
     hits = quick_search(cast.admin, "1-1-101")
     assert sorted(h.customer_name for h in hits) == ["张伟", "王芳"]
@@ -162,7 +136,7 @@ def test_company_admin_searches_every_community_of_the_company(cast):
 
 
 def test_company_admin_never_sees_another_companys_community(cast):
-    gamma = _other_company_customer()
+    gamma, _ = other_company()
     for query in ("张伟", "zhangwei", "zw", "1-1-101", "1-101", "5678", "101"):
         hits = quick_search(cast.admin, query)
         assert gamma.pk not in {h.community_id for h in hits}, query

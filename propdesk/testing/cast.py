@@ -108,6 +108,26 @@ def _customer(community: Community, name: str, id_number: str, phone: str) -> Cu
     return c
 
 
+def house_in(
+    building: Building,
+    room: str,
+    *,
+    area: Decimal = Decimal("89.50"),
+    status: str = HouseStatus.OCCUPIED,
+) -> House:
+    """House `room` of unit 1 of `building`, labelled like the cast's ("1-1-101")."""
+    return House.objects.create(
+        community=building.community,
+        building=building,
+        unit="1",
+        room=room,
+        label=f"{building.code}-1-{room}",
+        floor=int(room[:-2]),
+        area=area,
+        status=status,
+    )
+
+
 def make_cast() -> Cast:
     company = Company.objects.create(code="acme", name="示例物业集团")
     alpha = Community.objects.create(company=company, code="A", name="阿尔法小区")
@@ -115,22 +135,10 @@ def make_cast() -> Cast:
     building_a = Building.objects.create(community=alpha, code="1", name="1栋", floors=20, units=2)
     building_b = Building.objects.create(community=beta, code="1", name="1栋", floors=20, units=2)
 
-    def house(building: Building, room: str) -> House:
-        return House.objects.create(
-            community=building.community,
-            building=building,
-            unit="1",
-            room=room,
-            label=f"{building.code}-1-{room}",
-            floor=int(room[:-2]),
-            area=Decimal("89.50"),
-            status=HouseStatus.OCCUPIED,
-        )
-
     house_a1, house_a2, house_b1 = (
-        house(building_a, "101"),
-        house(building_a, "102"),
-        house(building_b, "101"),
+        house_in(building_a, "101"),
+        house_in(building_a, "102"),
+        house_in(building_b, "101"),
     )
     alice = _customer(alpha, "张伟", ALICE_ID, "+8613812345678")
     bob = _customer(alpha, "李娜", BOB_ID, "+8613987654321")
@@ -195,15 +203,7 @@ def other_company(name: str = "张伟") -> tuple[Community, House]:
     other = Company.objects.create(code="other", name="别家物业")
     gamma = Community.objects.create(company=other, code="G", name="伽马小区")
     building = Building.objects.create(community=gamma, code="1", name="1栋", floors=20, units=2)
-    home = House.objects.create(
-        community=gamma,
-        building=building,
-        unit="1",
-        room="101",
-        label="1-1-101",
-        floor=1,
-        area=Decimal("80.00"),
-    )
+    home = house_in(building, "101", area=Decimal("80.00"))
     stranger = _customer(gamma, name, "110101198001010010", "+8613900005678")
     Occupancy.objects.create(
         community=gamma, house=home, customer=stranger, role="owner", start_date="2020-01-01"

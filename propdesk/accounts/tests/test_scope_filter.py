@@ -5,8 +5,6 @@ dropped, a superuser no filter at all; a community outside the scope is no rows.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
@@ -21,7 +19,7 @@ from propdesk.accounts.selectors import (
 from propdesk.customers.search import quick_search
 from propdesk.customers.selectors import customers_visible_to
 from propdesk.estates.models import Building, Community, House
-from propdesk.testing.cast import other_company
+from propdesk.testing.cast import house_in, other_company
 
 
 def _root() -> User:
@@ -65,15 +63,7 @@ def test_all_communities_staff_get_their_company_never_another_companys(cast):
     gamma, _ = other_company()
     delta = Community.objects.create(company=cast.company, code="D", name="德尔塔小区")
     building = Building.objects.create(community=delta, code="1", name="1栋", floors=9, units=1)
-    House.objects.create(
-        community=delta,
-        building=building,
-        unit="1",
-        room="101",
-        label="1-1-101",
-        floor=1,
-        area=Decimal("80.00"),
-    )
+    house_in(building, "101")
     seen = _house_communities(community_filter(cast.admin))
     assert gamma.pk not in seen
     # The database decides, so even the company's newest community is in.

@@ -23,13 +23,14 @@ def _ensure_shipped_data() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_pool():
-    """Each test starts without the per-process policy pool of another test's database rows."""
-    from propdesk.sla.services import policies_cache_clear
+def _fresh_memos():
+    """Each test starts without the per-process memos (policy pools, intake routing)
+    of another test's database rows."""
+    from propdesk.core.memo import Memo
 
-    policies_cache_clear()
+    Memo.clear_all()
     yield
-    policies_cache_clear()
+    Memo.clear_all()
 
 
 @pytest.fixture

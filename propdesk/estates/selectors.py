@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import community_filter, community_ids_for, user_can
 from propdesk.core.errors import NotFound
+from propdesk.core.memo import Memo
+from propdesk.core.queries import one_or_none
 
 from .models import Building, Community, House, Meter
 
@@ -32,12 +34,31 @@ def _allowed(user: Any, obj: Any) -> Any:
     return obj
 
 
-def community_get_for_user(user: Any, community_id: int | str) -> Community:
+def _load_community(pk: int) -> Community | None:
+    return one_or_none(Community.objects.filter(pk=pk))
+
+
+community_memo: Memo[int, Community | None] = Memo(
+    "estates.community", _load_community, models=("estates.Community",)
+)
+
+
+def community_get_for_user(
+    user: Any, community_id: int | str, *, recent: bool = False
+) -> Community:
+    """The community if the user serves it, else NotFound.
+
+    `recent=True` may hand back the process's copy of the row, up to
+    `community_memo.seconds` old and shared with other requests (read-only): for
+    writers that only need its zone, company and name, such as case intake.
+    """
     try:
         pk = int(community_id)
     except (ValueError, TypeError):
         raise NotFound(_("No such community.")) from None
-    community = Community.objects.filter(id=pk).first() if pk in set(_scope(user)) else None
+    community = None
+    if pk in set(_scope(user)):
+        community = community_memo.get(pk) if recent else _load_community(pk)
     if community is None:
         raise NotFound(_("No such community."))
     return community

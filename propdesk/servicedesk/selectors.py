@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from propdesk.accounts.models import Department
 from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import capabilities_of, community_filter, community_ids_for
 from propdesk.core.errors import NotFound
+from propdesk.core.memo import Memo
 
 from .models import (
     OPEN_STATUS_LIST,
@@ -233,6 +235,48 @@ def categories_for(company_id: int | None, *, kind: str | None = None) -> QueryS
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("parent").order_by("kind", "parent_id", "sort", "code")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """A company's active case categories (its own and the shipped trees) and its
+    departments: what case intake reads for every case, kept per process for
+    `routing_memo.seconds` (core.memo says when it is forgotten sooner)."""
+
+    categories: dict[int, Category]
+    departments: dict[tuple[int | None, str], Department]
+
+    def category(self, raw: Any, *, kind: str | None) -> Category | None:
+        """The active category with id `raw` (of `kind`, if given), or None."""
+        try:
+            category = self.categories.get(int(raw))
+        except (TypeError, ValueError):
+            return None
+        if category is None or (kind and category.kind != kind):
+            return None
+        return category
+
+    def department(self, community_id: int, kind: str) -> Department | None:
+        """The community's own department of `kind`, else the company-wide one."""
+        if not kind:
+            return None
+        return self.departments.get((community_id, kind)) or self.departments.get((None, kind))
+
+
+def _load_routing(company_id: int) -> Routing:
+    departments: dict[tuple[int | None, str], Department] = {}
+    for dept in Department.objects.filter(company_id=company_id).order_by("id"):
+        departments.setdefault((dept.community_id, dept.kind), dept)
+    return Routing({c.pk: c for c in categories_for(company_id)}, departments)
+
+
+routing_memo: Memo[int, Routing] = Memo(
+    "servicedesk.routing", _load_routing, models=("servicedesk.Category", "accounts.Department")
+)
+
+
+def routing_for(company_id: int) -> Routing:
+    return routing_memo.get(company_id)
 
 
 def service_items_for(community: Any) -> QuerySet[ServiceItem]:

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,7 +62,7 @@ from .models import (
     VisitMethod,
     VisitResult,
 )
-from .selectors import case_get_for_user, categories_for, service_items_for
+from .selectors import case_get_for_user, routing_for, service_items_for
 from .workflow import REWORK_TARGET, WORKFLOWS, Transition, transitions_from
 
 # Who may write on a case outside its transitions: notes, replies, photos, immediate actions.
@@ -300,15 +300,9 @@ def _department(
 
 
 def _department_of_kind(community_id: int, company_id: int, kind: str) -> Department | None:
-    if not kind:
-        return None
-    # The community's own department of that kind, else the company-wide one: one read.
-    return (
-        Department.objects.filter(company_id=company_id, kind=kind)
-        .filter(Q(community_id=community_id) | Q(community__isnull=True))
-        .order_by(F("community_id").asc(nulls_last=True), "id")
-        .first()
-    )
+    """The community's own department of `kind`, else the company-wide one (no query:
+    the company's departments are kept per process, see `selectors.routing_for`)."""
+    return routing_for(company_id).department(community_id, kind)
 
 
 def _staff_member(
@@ -391,7 +385,7 @@ def case_create(
     """Take a request (R-REP-1, R-CMP-3): number it, decide free/paid (R-REP-2), route it."""
     require(actor, Cap.CASES_INTAKE)
     now = _now(now)
-    community = community_get_for_user(actor, community_id)
+    community = community_get_for_user(actor, community_id, recent=True)
     tz = community.tzinfo
     errors = ErrorCollector()
     kind = v.choice(errors, "kind", kind, CaseKind.choices)
@@ -410,7 +404,9 @@ def case_create(
 
     # The community is already scope-checked, so each object only has to belong to
     # it: a primary-key read instead of a scan over every community the user serves.
-    def in_community(field: str, model: Any, raw: Any, extra: Any = None) -> Any:
+    def in_community(field: str, model: Any, raw: Any, also: Any = None) -> Any:
+        """The row `raw` names if it is of this community (or `also(row)` says it
+        belongs), else None with the field's error."""
         if raw in (None, ""):
             return None
         try:
@@ -418,23 +414,21 @@ def case_create(
         except (TypeError, ValueError):
             errors.add(field, _("Not found in your communities."))
             return None
-        belongs = (
-            Q(community_id=community.pk) if extra is None else Q(community_id=community.pk) | extra
-        )
         qs = model if isinstance(model, QuerySet) else model.objects.all()
-        obj = one_or_none(qs.filter(pk=pk).filter(belongs))
+        obj = one_or_none(qs.filter(pk=pk))
+        if obj is not None and obj.community_id != community.pk and not (also and also(obj)):
+            obj = None
         if obj is None:
             errors.add(field, _("Not found in this community."))
         return obj
 
+    def lives_here(customer: Customer) -> bool:
+        # A customer registered in another community who owns or rents a home here.
+        return Occupancy.objects.filter(customer=customer, community_id=community.pk).exists()
+
     house = in_community("house_id", House.objects.select_related("building"), house_id)
     building = in_community("building_id", Building, building_id)
-    customer = in_community(
-        "customer_id",
-        Customer,
-        customer_id,
-        Exists(Occupancy.objects.filter(customer_id=OuterRef("pk"), community_id=community.pk)),
-    )
+    customer = in_community("customer_id", Customer, customer_id, lives_here)
     if house is not None and building is None:
         building = house.building
     if house is None and not location and building is None:
@@ -454,14 +448,7 @@ def case_create(
         errors.add("customer_id", _("Choose the customer, or give the caller's name and phone."))
     category: Category | None = None
     if category_id not in (None, ""):
-        try:
-            category = one_or_none(
-                categories_for(community.company_id, kind=kind or None).filter(
-                    pk=int(category_id)  # type: ignore[arg-type]
-                )
-            )
-        except (TypeError, ValueError):
-            category = None
+        category = routing_for(community.company_id).category(category_id, kind=kind or None)
         if category is None:
             errors.add("category_id", _("Choose a category of this kind of case."))
     elif kind in {CaseKind.REPAIR, CaseKind.COMPLAINT}:
@@ -642,14 +629,7 @@ def case_reclassify(
         changes: dict[str, list[str]] = {}
         fields: set[str] = set()
         if category_id not in (None, ""):
-            try:
-                category = (
-                    categories_for(case.community.company_id, kind=case.kind)
-                    .filter(pk=int(str(category_id)))
-                    .first()
-                )
-            except (TypeError, ValueError):
-                category = None
+            category = routing_for(case.community.company_id).category(category_id, kind=case.kind)
             if category is None:
                 errors.add("category_id", _("Choose a category of this kind of case."))
             elif category.pk != case.category_id:

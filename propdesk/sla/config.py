@@ -36,7 +36,7 @@ from propdesk.core.models import AuditAction
 from propdesk.estates.models import Community
 
 from .models import CalendarOverride, CommunityHours, Policy, TargetKind
-from .services import policies_cache_clear
+from .services import policy_pools
 
 POLICY_AUDIT_FIELDS = (
     "name",
@@ -129,8 +129,7 @@ def _forget_policies() -> None:
     so a pool another request read meanwhile (without the change) is not kept.
     Other processes see the change within `services.POOL_SECONDS`.
     """
-    policies_cache_clear()
-    transaction.on_commit(policies_cache_clear)
+    policy_pools.clear_now_and_on_commit()
 
 
 def _policy_for(actor: Any, policy_id: Any, *, lock: bool = False) -> Policy:

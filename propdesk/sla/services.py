@@ -8,7 +8,6 @@ with set-based UPDATEs over the (state, due_at) index and queues escalations.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from propdesk.core.calendar import DEFAULT_HOURS, WorkingCalendar
+from propdesk.core.memo import Memo
 from propdesk.servicedesk.rules import flag
 
 from .models import (
@@ -79,14 +79,13 @@ def _matches(policy: Policy, case: Any) -> bool:
 
 # The active policies of a case kind (with their ladders), read once per POOL_SECONDS
 # per process and split by community on use: starting a case's clocks then costs no
-# policy query, whichever of the group's communities the case is in. The services
-# that change policies clear it; another process sees a change within that time.
+# policy query, whichever of the group's communities the case is in (core.memo says
+# when it is forgotten; the services that change policies in bulk clear it too).
 POOL_SECONDS = 30.0
 
 
 @dataclass
 class _KindPool:
-    expires: float
     policies: list[Policy]
     ladders: dict[int, list[EscalationLevel]]
     by_community: dict[int, list[Policy]] = field(default_factory=dict)
@@ -100,20 +99,21 @@ class _KindPool:
         return pool
 
 
-_pools: dict[str, _KindPool] = {}
+def _load_pool(kind: str) -> _KindPool:
+    policies = list(Policy.objects.filter(is_active=True, kind=kind))
+    return _KindPool(policies, _ladders(p.pk for p in policies))
 
 
-def policies_cache_clear() -> None:
-    _pools.clear()
+policy_pools: Memo[str, _KindPool] = Memo(
+    "sla.policies",
+    _load_pool,
+    seconds=POOL_SECONDS,
+    models=("sla.Policy", "sla.EscalationLevel"),
+)
 
 
 def _pool(community_id: int, kind: str) -> tuple[list[Policy], dict[int, list[EscalationLevel]]]:
-    now = time.monotonic()
-    hit = _pools.get(kind)
-    if hit is None or hit.expires <= now:
-        policies = list(Policy.objects.filter(is_active=True, kind=kind))
-        hit = _KindPool(now + POOL_SECONDS, policies, _ladders(p.pk for p in policies))
-        _pools[kind] = hit
+    hit = policy_pools.get(kind)
     return hit.of(community_id), hit.ladders
 
 

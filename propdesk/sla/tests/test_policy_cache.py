@@ -24,7 +24,7 @@ def test_pool_is_per_kind_and_splits_by_community(cast):
     )
     alpha, _ = services._pool(cast.alpha.pk, "repair")
     beta, _ = services._pool(cast.beta.pk, "repair")
-    assert list(services._pools) == ["repair"]  # one read serves every community
+    assert len(services.policy_pools) == 1  # one read serves every community
     assert own in alpha
     assert own not in beta
     assert set(beta) == set(group_wide)
@@ -35,9 +35,9 @@ def test_migrate_and_flush_forget_the_cached_policies(cast):
     """A demo --reset flushes and re-seeds: policy ids are reused by other policies,
     so a pool cached before it would start clocks on rows that no longer exist."""
     services._pool(cast.alpha.pk, "repair")
-    assert services._pools
+    assert len(services.policy_pools) == 1
     sla = apps.get_app_config("sla")
     post_migrate.send(
         sender=sla, app_config=sla, verbosity=0, interactive=False, using="default", apps=apps
     )
-    assert services._pools == {}
+    assert len(services.policy_pools) == 0

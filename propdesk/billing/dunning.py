@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_filter, community_ids_for, require
+from propdesk.accounts.selectors import community_filter, require
 from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Invalid, NotFound
 from propdesk.core.numbering import number_next
@@ -681,7 +681,7 @@ def _case_for_update(actor: Any, case_id: int | str) -> DunningCase:
         return (
             DunningCase.objects.select_for_update(of=("self",))
             .select_related("step", "house")
-            .get(pk=int(str(case_id)), community_id__in=community_ids_for(actor))
+            .get(community_filter(actor), pk=int(str(case_id)))
         )
     except (ValueError, DunningCase.DoesNotExist):
         raise NotFound(_("No such dunning case.")) from None
@@ -863,7 +863,7 @@ def payment_plan_stop(
     with transaction.atomic():
         try:
             plan = PaymentPlan.objects.select_for_update().get(
-                pk=int(str(plan_id)), community_id__in=community_ids_for(actor)
+                community_filter(actor), pk=int(str(plan_id))
             )
         except (ValueError, PaymentPlan.DoesNotExist):
             raise NotFound(_("No such payment plan.")) from None
@@ -953,7 +953,7 @@ def dunning_letter_send(
     with transaction.atomic():
         try:
             letter = DunningLetter.objects.select_for_update().get(
-                pk=int(str(letter_id)), community_id__in=community_ids_for(actor)
+                community_filter(actor), pk=int(str(letter_id))
             )
         except (ValueError, DunningLetter.DoesNotExist):
             raise NotFound(_("No such dunning letter.")) from None
@@ -1087,7 +1087,7 @@ def letter_get_for_user(user: Any, letter_id: int | str) -> DunningLetter:
     require(user, Cap.BILLING_VIEW)
     try:
         return DunningLetter.objects.select_related("house__building", "community", "case").get(
-            pk=int(str(letter_id)), community_id__in=community_ids_for(user)
+            community_filter(user), pk=int(str(letter_id))
         )
     except (ValueError, DunningLetter.DoesNotExist):
         raise NotFound(_("No such dunning letter.")) from None

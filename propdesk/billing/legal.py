@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, require
 from propdesk.core.errors import Invalid
 from propdesk.core.money import amount_in_words
 from propdesk.core.pdf import cjk_font
@@ -82,7 +82,7 @@ def evidence(
     if len(ids) > MAX_HOUSES:
         raise Invalid.field("houses", _("At most %(max)d houses per file.") % {"max": MAX_HOUSES})
     houses = list(
-        House.objects.filter(pk__in=ids, community_id__in=community_ids_for(user)).select_related(
+        House.objects.filter(community_filter(user), pk__in=ids).select_related(
             "building", "community__company"
         )
     )

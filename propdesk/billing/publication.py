@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, require
 from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Invalid, NotFound
 from propdesk.estates.selectors import community_get_for_user
@@ -192,7 +192,7 @@ def income_statement_publish(
     with transaction.atomic():
         try:
             statement = IncomeStatement.objects.select_for_update().get(
-                pk=int(str(statement_id)), community_id__in=community_ids_for(actor)
+                community_filter(actor), pk=int(str(statement_id))
             )
         except (ValueError, IncomeStatement.DoesNotExist):
             raise NotFound(_("No such statement.")) from None
@@ -210,9 +210,8 @@ def statements_visible_to(
     user: Any, *, community_id: int | None = None
 ) -> QuerySet[IncomeStatement]:
     require(user, Cap.BILLING_VIEW)
-    rows = IncomeStatement.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = IncomeStatement.objects.filter(community_filter(user, community_id=community_id or None))
     return rows.select_related("published_by").order_by("-period")
 
 

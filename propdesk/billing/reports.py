@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core.errors import Invalid, NotFound
 from propdesk.core.money import money
 from propdesk.estates.models import Building, Community
@@ -66,13 +66,11 @@ def months_back(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _communities(user: Any, community_id: int | None) -> list[int]:
-    ids = community_ids_for(user)
-    if community_id is None:
-        return list(ids)
-    if int(community_id) not in ids:
+def _served(user: Any, community_id: int) -> int:
+    """The chosen community if the user serves it; else NotFound."""
+    if int(community_id) not in community_ids_for(user):
         raise NotFound(_("No such community."))
-    return [int(community_id)]
+    return int(community_id)
 
 
 # --- arrears by age ------------------------------------------------------------------
@@ -106,11 +104,10 @@ class ArrearsReport:
     building_id: int | None = None
 
 
-def open_overdue_bills(community_ids: list[int], as_of: dt.date) -> QuerySet[Bill]:
-    """Open bills due before `as_of` (the partial index `bill_open_due_idx` serves this)."""
-    return Bill.objects.filter(
-        community_id__in=community_ids, cleared__lt=F("amount"), due_date__lt=as_of
-    )
+def open_overdue_bills(scope: Q, as_of: dt.date) -> QuerySet[Bill]:
+    """Open bills of `scope` (a `community_filter`) due before `as_of` (the partial index
+    `bill_open_due_idx` serves this)."""
+    return Bill.objects.filter(scope, cleared__lt=F("amount"), due_date__lt=as_of)
 
 
 def arrears_by_age(
@@ -126,8 +123,8 @@ def arrears_by_age(
     if level not in LEVELS:
         raise Invalid.field("level", _("Choose community, building or house."))
     as_of = as_of or timezone.localdate()
-    communities = _communities(user, community_id)
-    bills = open_overdue_bills(communities, as_of)
+    chosen = None if community_id is None else _served(user, community_id)
+    bills = open_overdue_bills(community_filter(user, community_id=chosen), as_of)
     if building_id is not None:
         bills = bills.filter(house__building_id=building_id)
     group = {
@@ -307,8 +304,7 @@ def collection_rate(
 ) -> CollectionRateReport:
     """The year's collection rate by building and month, and that of past years' arrears."""
     require(user, Cap.BILLING_VIEW)
-    communities = _communities(user, community_id)
-    community = Community.objects.get(pk=communities[0])
+    community = Community.objects.get(pk=_served(user, community_id))
     if not 2000 <= int(year) <= 2100:
         raise Invalid.field("year", _("Choose a year between 2000 and 2100."))
     year = int(year)

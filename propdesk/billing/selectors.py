@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core.errors import NotFound
 from propdesk.estates.models import House
 from propdesk.estates.selectors import house_get_for_user
@@ -34,25 +34,22 @@ from .models import (
 
 def fee_items_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[FeeItem]:
     require(user, Cap.BILLING_VIEW)
-    items = FeeItem.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        items = items.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    items = FeeItem.objects.filter(community_filter(user, community_id=community_id or None))
     return items.order_by("community_id", "sort", "code")
 
 
 def standards_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[PriceStandard]:
     require(user, Cap.BILLING_VIEW)
-    rows = PriceStandard.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = PriceStandard.objects.filter(community_filter(user, community_id=community_id or None))
     return rows.select_related("fee_item").order_by("fee_item__sort", "house_kind", "-valid_from")
 
 
 def runs_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[BillingRun]:
     require(user, Cap.BILLING_VIEW)
-    rows = BillingRun.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = BillingRun.objects.filter(community_filter(user, community_id=community_id or None))
     return rows.order_by("-started_at", "-id")
 
 
@@ -65,9 +62,8 @@ def run_get_for_user(user: Any, run_id: int | str) -> BillingRun:
 
 def rules_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[AdjustmentRule]:
     require(user, Cap.BILLING_VIEW)
-    rows = AdjustmentRule.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = AdjustmentRule.objects.filter(community_filter(user, community_id=community_id or None))
     return rows.select_related("fee_item").order_by("kind", "fee_item__sort")
 
 
@@ -75,7 +71,7 @@ def bill_get_for_user(user: Any, bill_id: int | str) -> Bill:
     require(user, Cap.BILLING_VIEW)
     try:
         return Bill.objects.select_related("fee_item", "house").get(
-            pk=int(str(bill_id)), community_id__in=community_ids_for(user)
+            community_filter(user), pk=int(str(bill_id))
         )
     except (ValueError, Bill.DoesNotExist):
         raise NotFound(_("No such bill.")) from None
@@ -173,8 +169,8 @@ def house_arrears(
     today = today or timezone.localdate()
     rows = (
         Bill.objects.filter(
+            community_filter(user),
             house_id__in=house_ids,
-            community_id__in=community_ids_for(user),
             cleared__lt=F("amount"),
             due_date__lt=today,
         )
@@ -242,9 +238,8 @@ def statement(user: Any, house_id: int | str, start: dt.date, end: dt.date) -> S
 
 def payments_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[Payment]:
     require(user, Cap.BILLING_VIEW)
-    rows = Payment.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = Payment.objects.filter(community_filter(user, community_id=community_id or None))
     return rows.select_related("house", "receipt", "received_by").order_by("-received_at", "-id")
 
 
@@ -252,7 +247,7 @@ def receipt_get_for_user(user: Any, receipt_id: int | str) -> Receipt:
     require(user, Cap.BILLING_VIEW)
     try:
         return Receipt.objects.select_related("payment__house__building", "community").get(
-            pk=int(str(receipt_id)), community_id__in=community_ids_for(user)
+            community_filter(user), pk=int(str(receipt_id))
         )
     except (ValueError, Receipt.DoesNotExist):
         raise NotFound(_("No such receipt.")) from None
@@ -291,9 +286,8 @@ def bills_visible_to(
 ) -> QuerySet[Bill]:
     """Bills of the user's communities, newest period first; `open_only`: something outstanding."""
     require(user, Cap.BILLING_VIEW)
-    rows = Bill.objects.filter(community_id__in=community_ids_for(user))
-    if community_id:
-        rows = rows.filter(community_id=community_id)
+    # 0 has always meant "every community", like None.
+    rows = Bill.objects.filter(community_filter(user, community_id=community_id or None))
     if house_id:
         rows = rows.filter(house_id=house_id)
     if period:

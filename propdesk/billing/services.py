@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import require, user_can
+from propdesk.accounts.selectors import community_filter, require, user_can
 from propdesk.core import validation as v
 from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid, NotFound
 from propdesk.core.money import money
@@ -223,12 +223,8 @@ def adjustment_rule_set(
 
 
 def _fee_item(actor: Any, fee_item_id: int | str | None) -> FeeItem:
-    from propdesk.accounts.selectors import community_ids_for
-
     try:
-        return FeeItem.objects.get(
-            pk=int(str(fee_item_id)), community_id__in=community_ids_for(actor)
-        )
+        return FeeItem.objects.get(community_filter(actor), pk=int(str(fee_item_id)))
     except (ValueError, FeeItem.DoesNotExist):
         raise NotFound(_("No such fee item.")) from None
 
@@ -391,12 +387,8 @@ def billing_run_resume(*, actor: Any, run_id: int | str, background: bool = Fals
 
 
 def _run(actor: Any, run_id: int | str) -> BillingRun:
-    from propdesk.accounts.selectors import community_ids_for
-
     try:
-        return BillingRun.objects.get(
-            pk=int(str(run_id)), community_id__in=community_ids_for(actor)
-        )
+        return BillingRun.objects.get(community_filter(actor), pk=int(str(run_id)))
     except (ValueError, BillingRun.DoesNotExist):
         raise NotFound(_("No such billing run.")) from None
 
@@ -647,12 +639,10 @@ def _receipt(payment: Payment, now: dt.datetime) -> Receipt:
 def receipt_print(*, actor: Any, receipt_id: int | str) -> tuple[Receipt, bool]:
     """Count a print; returns (receipt, is_copy): every print after the first is a copy."""
     require(actor, Cap.BILLING_VIEW)
-    from propdesk.accounts.selectors import community_ids_for
-
     with transaction.atomic():
         try:
             receipt = Receipt.objects.select_for_update().get(
-                pk=int(str(receipt_id)), community_id__in=community_ids_for(actor)
+                community_filter(actor), pk=int(str(receipt_id))
             )
         except (ValueError, Receipt.DoesNotExist):
             raise NotFound(_("No such receipt.")) from None
@@ -721,22 +711,16 @@ def payment_void(
 
 
 def _payment(actor: Any, payment_id: int | str) -> Payment:
-    from propdesk.accounts.selectors import community_ids_for
-
     try:
-        return Payment.objects.get(
-            pk=int(str(payment_id)), community_id__in=community_ids_for(actor)
-        )
+        return Payment.objects.get(community_filter(actor), pk=int(str(payment_id)))
     except (ValueError, Payment.DoesNotExist):
         raise NotFound(_("No such payment.")) from None
 
 
 def _bill(actor: Any, bill_id: int | str) -> Bill:
-    from propdesk.accounts.selectors import community_ids_for
-
     try:
         return Bill.objects.select_related("fee_item").get(
-            pk=int(str(bill_id)), community_id__in=community_ids_for(actor)
+            community_filter(actor), pk=int(str(bill_id))
         )
     except (ValueError, Bill.DoesNotExist):
         raise NotFound(_("No such bill.")) from None

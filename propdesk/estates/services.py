@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, forget_scope_cache, require
+from propdesk.accounts.selectors import community_filter, forget_scope_cache, require
 from propdesk.core import validation as v
 from propdesk.core.audit import audit_record, snapshot
 from propdesk.core.errors import ErrorCollector, Invalid, NotFound
@@ -338,7 +338,7 @@ def meter_reading_record(
             meter = (
                 Meter.objects.select_for_update()
                 .select_related("community")
-                .filter(id=meter_id, community_id__in=community_ids_for(actor))
+                .filter(community_filter(actor), id=meter_id)
                 .first()
             )
             if meter is None:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, user_can
+from propdesk.accounts.selectors import community_filter, user_can
 from propdesk.core.errors import NotFound
 
 from .models import ImportJob
@@ -17,11 +17,8 @@ from .models import ImportJob
 def import_jobs_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[ImportJob]:
     if not user_can(user, Cap.IMPORTS_RUN):
         return ImportJob.objects.none()
-    ids = community_ids_for(user)
-    if community_id is not None:
-        ids = [i for i in ids if i == community_id]
     return (
-        ImportJob.objects.filter(community_id__in=ids)
+        ImportJob.objects.filter(community_filter(user, community_id=community_id))
         .select_related("created_by", "community")
         .defer("payload_cipher")
         .order_by("-created_at", "-id")

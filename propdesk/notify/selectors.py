@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core.errors import NotFound
 
 from .events import BUILTIN_TEMPLATES, EVENTS, LANGUAGE_CODES, EventSpec
@@ -41,10 +41,7 @@ def outbox_visible_to(
 ) -> QuerySet[OutboxMessage]:
     """Messages of the user's communities, newest first (needs notify.view)."""
     require(user, Cap.NOTIFY_VIEW)
-    ids = community_ids_for(user)
-    if community_id is not None:
-        ids = [i for i in ids if i == community_id]
-    qs = OutboxMessage.objects.filter(community_id__in=ids)
+    qs = OutboxMessage.objects.filter(community_filter(user, community_id=community_id))
     if state:
         qs = qs.filter(state=state)
     if channel:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core.audit import audit_record
 from propdesk.core.errors import Conflict, ErrorCollector, Forbidden, Invalid, NotFound
 from propdesk.core.models import AuditAction
@@ -155,7 +155,7 @@ def outbox_retry(*, actor: Any, message_id: int, now: dt.datetime | None = None)
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update()
-            .filter(community_id__in=community_ids_for(actor), id=message_id)
+            .filter(community_filter(actor), id=message_id)
             .first()
         )
         if message is None:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core import validation as v
 from propdesk.core.audit import audit_record, snapshot
 from propdesk.core.calendar import WorkingCalendar
@@ -102,6 +102,16 @@ def _community(actor: Any, community_id: Any) -> Community:
     return Community.objects.get(pk=pk)
 
 
+def _defaults_or_served(actor: Any) -> Q:
+    """Rows of every community (no community) or of a community the actor serves.
+
+    A superuser's `community_filter` is an empty Q, which `|` drops instead of
+    widening to every row: for them it is every row here too.
+    """
+    served = community_filter(actor)
+    return (Q(community__isnull=True) | served) if served else Q()
+
+
 def may_set_every_community(actor: Any) -> bool:
     """A date for all communities touches communities the actor may not serve."""
     return bool(getattr(actor, "is_superuser", False) or getattr(actor, "all_communities", False))
@@ -138,9 +148,7 @@ def _policy_for(actor: Any, policy_id: Any, *, lock: bool = False) -> Policy:
         pk = int(policy_id)
     except (TypeError, ValueError):
         raise NotFound(_("No such policy.")) from None
-    qs = Policy.objects.filter(
-        Q(community__isnull=True) | Q(community_id__in=community_ids_for(actor)), pk=pk
-    )
+    qs = Policy.objects.filter(_defaults_or_served(actor), pk=pk)
     if lock:
         qs = qs.select_for_update()
     policy = qs.first()
@@ -571,9 +579,7 @@ def override_delete(*, actor: Any, override_id: Any, now: dt.datetime | None = N
     except (TypeError, ValueError):
         raise NotFound(_("No such date.")) from None
     row = (
-        CalendarOverride.objects.filter(
-            Q(community__isnull=True) | Q(community_id__in=community_ids_for(actor)), pk=pk
-        ).first()
+        CalendarOverride.objects.filter(_defaults_or_served(actor), pk=pk).first()
         if community_ids_for(actor)
         else None
     )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from propdesk.accounts.roles import Cap
-from propdesk.accounts.selectors import community_ids_for, require
+from propdesk.accounts.selectors import community_filter, community_ids_for, require
 from propdesk.core.calendar import DEFAULT_HOURS, statutory_data_covers
 from propdesk.core.errors import NotFound
 from propdesk.estates.models import Community
@@ -148,8 +148,9 @@ def policy_get_for_config(user: Any, policy_id: Any) -> Policy:
         pk = int(policy_id)
     except (TypeError, ValueError):
         raise NotFound(_("No such policy.")) from None
+    # Not the defaults (no community): a superuser's scope is no filter at all.
     policy = (
-        Policy.objects.filter(community_id__in=community_ids_for(user), pk=pk)
+        Policy.objects.filter(community_filter(user), community__isnull=False, pk=pk)
         .select_related("community")
         .first()
     )

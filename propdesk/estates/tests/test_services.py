@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from propdesk.accounts.models import User, UserKind
 from propdesk.core.audit import audit_trail
 from propdesk.core.errors import Forbidden, Invalid, NotFound
 from propdesk.core.models import AuditAction
@@ -21,6 +22,7 @@ from propdesk.estates.services import (
     meter_add,
     meter_reading_record,
 )
+from propdesk.testing.cast import other_company
 from propdesk.testing.counts import row_counts
 
 NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
@@ -285,6 +287,17 @@ def test_reading_of_another_communitys_meter_is_not_found(cast, meter):
     with pytest.raises(Forbidden):
         read(cast, meter, "2026-11-01", "10", actor=cast.owner_alice)
     assert not meter.readings.exists()
+
+
+def test_reading_of_another_companys_meter_is_not_found_by_the_company_admin(cast):
+    """The company's all-communities staff are scoped by a subquery on their company."""
+    _gamma, home = other_company()
+    root = User.objects.create_superuser(username="root", password="x", kind=UserKind.STAFF)
+    theirs = meter_add(actor=root, house_id=home.id, kind=MeterKind.WATER, serial="W-0001")
+    with pytest.raises(NotFound):
+        read(cast, theirs, "2026-11-01", "10", actor=cast.admin)
+    assert not theirs.readings.exists()
+    assert read(cast, theirs, "2026-11-01", "10", actor=root).value == Decimal("10")
 
 
 def test_lost_race_on_house_label_is_a_room_error(cast, monkeypatch):

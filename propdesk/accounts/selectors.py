@@ -99,6 +99,12 @@ def community_filter(
     - Everyone else: an equality for one community (PostgreSQL plans `= X` better
       than `IN (X)`), `IN (ids)` for several.
 
+    A superuser's filter is the empty `Q()`. Combine it with `&` or pass it to
+    `filter()`; never `|` it with another condition: Django drops an empty Q from
+    an OR instead of widening it to every row, so `Q(community=None) |
+    community_filter(root)` would hide every community's rows from the superuser
+    (`sla.config._defaults_or_served` shows the way round).
+
     It does not check capabilities: a caller whose rows need one returns no rows
     itself when the user lacks it. It runs the same single, request-cached query
     as `community_ids_for` and nothing more (the company's ids are a subquery).

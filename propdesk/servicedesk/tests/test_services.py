@@ -8,7 +8,7 @@ from django.utils import translation
 
 from propdesk.core.errors import Conflict, Forbidden, Invalid, NotFound
 from propdesk.core.uploads import signature_from_data_url
-from propdesk.customers.models import TimelineEntry
+from propdesk.customers.models import Occupancy, TimelineEntry
 from propdesk.servicedesk import services
 from propdesk.servicedesk.models import (
     BillingBasis,
@@ -90,6 +90,35 @@ def test_a_caller_without_a_customer_record_needs_name_and_phone(cast):
     )
     assert case.reporter_phone_masked == "139****1111"
     assert "13900001111" not in case.reporter_phone_cipher
+
+
+def test_intake_takes_a_customer_of_another_community_only_with_a_home_here(cast):
+    """Alice is registered in A; a case in B names her only once she lives in B."""
+
+    def inquiry(customer):
+        return services.case_create(
+            actor=cast.admin,
+            community_id=cast.beta.pk,
+            kind="inquiry",
+            channel="phone",
+            description="问物业费",
+            house_id=cast.house_b1.pk,
+            customer_id=customer.pk,
+        )
+
+    with pytest.raises(Invalid) as exc:
+        inquiry(cast.alice)
+    assert "Not found in this community." in exc.value.errors["customer_id"]
+    Occupancy.objects.create(
+        community=cast.beta,
+        house=cast.house_b1,
+        customer=cast.alice,
+        role="tenant",
+        start_date="2020-01-01",
+    )
+    assert inquiry(cast.alice).customer == cast.alice
+    with pytest.raises(Invalid):
+        inquiry(cast.bob)
 
 
 def test_bad_intake_names_every_field_and_writes_nothing(cast):

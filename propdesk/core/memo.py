@@ -33,6 +33,7 @@ V = TypeVar("V")
 
 class Memo(Generic[K, V]):
     every: ClassVar[list[Memo[Any, Any]]] = []
+    name: str
 
     def __init__(
         self,
@@ -42,6 +43,10 @@ class Memo(Generic[K, V]):
         seconds: float = 30.0,
         models: tuple[str, ...] = (),
     ) -> None:
+        if any(memo.name == name for memo in Memo.every):
+            # The name is the signals' dispatch_uid: a second memo of that name would
+            # silently never be cleared by them.
+            raise ValueError(f"a memo named {name!r} exists already")
         self.name = name
         self.seconds = seconds
         self._loader = loader

@@ -299,12 +299,6 @@ def _department(
     return dept
 
 
-def _department_of_kind(community_id: int, company_id: int, kind: str) -> Department | None:
-    """The community's own department of `kind`, else the company-wide one (no query:
-    the company's departments are kept per process, see `selectors.routing_for`)."""
-    return routing_for(company_id).department(community_id, kind)
-
-
 def _staff_member(
     case: Case, assignee_id: Any, errors: ErrorCollector, *, department: Department | None
 ) -> User | None:
@@ -446,9 +440,11 @@ def case_create(
         and "reporter_phone" not in errors.errors
     ):
         errors.add("customer_id", _("Choose the customer, or give the caller's name and phone."))
+    # The company's categories and departments, kept per process (selectors.routing_for).
+    routing = routing_for(community.company_id)
     category: Category | None = None
     if category_id not in (None, ""):
-        category = routing_for(community.company_id).category(category_id, kind=kind or None)
+        category = routing.category(category_id, kind=kind or None)
         if category is None:
             errors.add("category_id", _("Choose a category of this kind of case."))
     elif kind in {CaseKind.REPAIR, CaseKind.COMPLAINT}:
@@ -490,20 +486,16 @@ def case_create(
             on=timezone.localtime(now, tz).date(),
         )
     if category is not None and category.department_kind:
-        department = _department_of_kind(
-            community.pk, community.company_id, category.department_kind
-        )
+        department = routing.department(community.pk, category.department_kind)
     if (
         kind == CaseKind.REPAIR
         and (department is None or basis == BillingBasis.DEVELOPER)
         and not (category is not None and category.department_kind == "maintenance")
     ):
         # R-REP-2: developer rectification also goes through the maintenance department.
-        department = (
-            _department_of_kind(community.pk, community.company_id, "maintenance") or department
-        )
+        department = routing.department(community.pk, "maintenance") or department
     if kind == CaseKind.PAID_SERVICE and item is not None and item.department_kind:
-        department = _department_of_kind(community.pk, community.company_id, item.department_kind)
+        department = routing.department(community.pk, item.department_kind)
     if not title:
         title = (category.name + "：" if category else "") + description.splitlines()[0][:60]
         title = title[:120]

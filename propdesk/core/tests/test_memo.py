@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.apps import apps
 from django.db import transaction
@@ -15,6 +17,8 @@ from propdesk.estates.selectors import community_get_for_user
 from propdesk.servicedesk.models import Category
 from propdesk.servicedesk.selectors import routing_for, routing_memo
 
+_names = itertools.count()
+
 
 def _counting_memo(**kwargs):
     calls = []
@@ -23,7 +27,7 @@ def _counting_memo(**kwargs):
         calls.append(key)
         return f"value of {key} #{len(calls)}"
 
-    return Memo(f"test.{id(calls)}", load, **kwargs), calls
+    return Memo(f"test.counting.{next(_names)}", load, **kwargs), calls
 
 
 def test_a_value_is_read_once_per_key_until_it_expires():
@@ -37,6 +41,12 @@ def test_a_value_is_read_once_per_key_until_it_expires():
     expired.get(1)
     expired.get(1)
     assert calls == [1, 1]
+
+
+def test_two_memos_may_not_share_a_name():
+    memo, _ = _counting_memo()
+    with pytest.raises(ValueError, match="exists already"):
+        Memo(memo.name, str)
 
 
 def test_clear_all_forgets_every_memo():

@@ -471,7 +471,9 @@ def _write_chunk(
     due: dt.date,
 ) -> tuple[int, Decimal]:
     lines = compute_chunk(batch, pricing, period)
-    now = timezone.now()
+    # Every charge of a run is booked as of the run's start, whichever chunk (or resume, or
+    # worker) writes it: one run is one act of billing, and a statement never splits it.
+    now = run.started_at or timezone.now()
     if connection.vendor == "postgresql":
         created, amount, with_credit = _write_copy(run, lines, period, due, now)
     else:

@@ -1263,7 +1263,7 @@ def fake_pay_page(request: HttpRequest, token: str = "") -> HttpResponse:
     if payment is not None:
         receipt = getattr(payment, "receipt", None)
         message = _("Paid. Receipt %(number)s.") % {"number": receipt.number if receipt else ""}
-        button = format_html("")
+        button = ""
     else:
         button = format_html(
             '<form method="post"><button type="submit" style="font-size:1.2em;padding:.6em 2em">'

@@ -23,6 +23,13 @@ def fees(cast):
     }
 
 
+def first_receipt() -> str:
+    """The first receipt number of a payment taken now (receipts are numbered per year)."""
+    from django.utils import timezone
+
+    return f"SJ{timezone.localdate():%y}-000001"
+
+
 def item(fees, community, code):
     return fees[(community.pk, code)]
 

@@ -8,6 +8,30 @@ from django.db import connection
 pytest_plugins = ["propdesk.testing.browser"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="ISO",
+        help="run the suite as if the clock read this aware time and went on from there, "
+        "e.g. 2027-02-28T16:30+00:00 (just after midnight of 1 March in Shanghai, still "
+        "February in UTC). Python's clock only: the database's now() is not moved, so use "
+        "it with SQLite.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    when = config.getoption("--clock")
+    if when:
+        import datetime as dt
+
+        import time_machine
+
+        moment = dt.datetime.fromisoformat(when)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("--clock needs a time with its UTC offset")
+        time_machine.travel(moment, tick=True).start()  # for the whole run
+
+
 def _ensure_shipped_data() -> None:
     """The category trees and policies ship in data migrations; a transactional test's
     flush empties them for the tests after it, so put them back (idempotent)."""

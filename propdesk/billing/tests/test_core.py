@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.utils import translation
 
 from propdesk.billing import services
@@ -364,3 +365,27 @@ def test_reconcile_finds_a_community_copy_that_is_not_the_house_or_account_one(c
     assert {(m.kind, m.ref, m.expected, m.found) for m in mismatches(cast.alpha.pk)} >= wrong
     assert not [m for m in mismatches(cast.beta.pk) if m.kind.endswith(".community")]
     assert "should be" in str(next(m for m in mismatches() if m.kind == "bill.community"))
+
+
+def test_a_runs_charges_are_booked_as_of_its_start_even_when_resumed_later(cast, fees):
+    """Chunks written after a failure (or by a worker hours later) carry the run's start,
+    not the wall clock: the month's statement shows the whole run (T0 is in November)."""
+    from propdesk.billing import selectors
+
+    started = services.billing_run_start(
+        actor=cast.director_a, community_id=cast.alpha.pk, period="2026-11", execute=False, now=T0
+    )
+    with pytest.raises(RuntimeError):
+        services.billing_run_execute(started, chunk=1, fail_after_chunks=1)
+    services.billing_run_resume(actor=cast.director_a, run_id=started.pk)
+    charges = LedgerEntry.objects.filter(kind=EntryKind.CHARGE, bill__run=started)
+    assert charges.count() == 4
+    assert set(charges.values_list("at", flat=True)) == {T0}
+    for house in (cast.house_a1, cast.house_a2):
+        st = selectors.statement(
+            cast.cashier_a, house.pk, T0.date().replace(day=1), T0.date().replace(day=30)
+        )
+        assert (
+            st.charged
+            == Bill.objects.filter(house=house, run=started).aggregate(s=Sum("amount"))["s"]
+        )

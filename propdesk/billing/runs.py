@@ -473,7 +473,7 @@ def _write_chunk(
     lines = compute_chunk(batch, pricing, period)
     # Every charge of a run is booked as of the run's start, whichever chunk (or resume, or
     # worker) writes it: one run is one act of billing, and a statement never splits it.
-    now = run.started_at or timezone.now()
+    now = run.started_at
     if connection.vendor == "postgresql":
         created, amount, with_credit = _write_copy(run, lines, period, due, now)
     else:

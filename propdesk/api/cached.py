@@ -10,6 +10,12 @@ The copy is a new field made from the prototype's constructor arguments, as DRF'
 own `Field.__deepcopy__` does, but without deep-copying those arguments (labels,
 choices, querysets): fields read them and never change them, and the deep copy of
 lazy labels and choice lists was most of the cost.
+
+`represent(instance)` goes one step further for an answer that only shows a row
+(the case a POST created): one serializer per class and process, its fields bound
+once, renders every instance. Rendering reads the fields and never changes them;
+it has no request context, so it is only for serializers whose fields need none
+(no hyperlinks, no method fields that read the request).
 """
 
 from __future__ import annotations
@@ -22,6 +28,17 @@ from rest_framework import serializers
 
 class CachedModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     _fields_prototype: ClassVar[dict[type, dict[str, Any]]] = {}
+    _renderer: ClassVar[dict[type, Any]] = {}
+
+    @classmethod
+    def represent(cls, instance: Any) -> dict[str, Any]:
+        """`cls(instance).data` as a plain dict, by a serializer kept per class."""
+        renderer = CachedModelSerializer._renderer.get(cls)
+        if renderer is None:
+            renderer = cls()
+            renderer.fields  # noqa: B018 - bind the fields once, here
+            CachedModelSerializer._renderer[cls] = renderer
+        return dict(renderer.to_representation(instance))
 
     def get_fields(self) -> dict[str, Any]:
         cls = type(self)

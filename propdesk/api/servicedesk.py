@@ -230,7 +230,7 @@ class CaseViewSet(mixins.ListModelMixin, StaffViewSet):
         return super().list(request, *args, **kwargs)
 
     def _detail(self, case: Case) -> dict[str, Any]:
-        data = dict(CaseDetailSerializer(case).data)
+        data = CaseDetailSerializer.represent(case)
         data["allowed_actions"] = [t.action for t in allowed_transitions(self.request.user, case)]
         return data
 

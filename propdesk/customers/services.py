@@ -700,9 +700,39 @@ def timeline_append(
     at: dt.datetime | None = None,
 ) -> TimelineEntry:
     """Append one interaction to a customer's and/or house's timeline (other domains call this)."""
+    entry = timeline_entry(
+        community_id=community_id,
+        kind=kind,
+        title=title,
+        customer_id=customer_id,
+        house_id=house_id,
+        body=body,
+        actor=actor,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        at=at,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def timeline_entry(
+    *,
+    community_id: int,
+    kind: str,
+    title: str,
+    customer_id: int | None = None,
+    house_id: int | None = None,
+    body: str = "",
+    actor: Any = None,
+    ref_type: str = "",
+    ref_id: Any = "",
+    at: dt.datetime | None = None,
+) -> TimelineEntry:
+    """The timeline entry `timeline_append` writes, not yet saved (for `core.rows.insert_family`)."""
     if customer_id is None and house_id is None:
         raise ValueError("a timeline entry needs a customer or a house")
-    return TimelineEntry.objects.create(
+    return TimelineEntry(
         community_id=community_id,
         customer_id=customer_id,
         house_id=house_id,

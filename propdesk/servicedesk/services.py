@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +31,10 @@ from propdesk.core.identity import mask_phone, normalise_phone
 from propdesk.core.money import money
 from propdesk.core.numbering import number_next
 from propdesk.core.queries import one_or_none
+from propdesk.core.rows import PARENT_ID_TEXT, insert_family
 from propdesk.core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from propdesk.customers.models import Customer, Occupancy
-from propdesk.customers.services import timeline_append
+from propdesk.customers.services import timeline_entry
 from propdesk.estates.models import Building, House
 from propdesk.estates.selectors import community_get_for_user
 
@@ -162,18 +163,20 @@ def _event(
     title: str = "",
     clocks: bool = True,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
-        case=case,
-        community_id=case.community_id,
-        at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
+    rows = _event_rows(
+        case,
+        actor=actor,
         action=action,
+        at=at,
         from_status=from_status,
         to_status=to_status,
         note=note,
-        is_public=public,
-        data=dict(data or {}),
+        public=public,
+        data=data,
+        title=title,
     )
+    for row in rows:
+        row.save(force_insert=True)
     # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
     # and keep `due_at` on the worst running clock so queues sort on one column.
     # (`clocks=False`: the caller has started them already, as case_create does.)
@@ -183,20 +186,54 @@ def _event(
     if nearest != case.due_at:
         case.due_at = nearest
         Case.objects.filter(pk=case.pk).update(due_at=nearest)
-    if case.customer_id or case.house_id:
-        timeline_append(
+    return rows[0]  # type: ignore[return-value]
+
+
+def _event_rows(
+    case: Case,
+    *,
+    actor: Any,
+    action: str,
+    at: dt.datetime,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    public: bool = False,
+    data: Mapping[str, Any] | None = None,
+    title: str = "",
+) -> list[Model]:
+    """The event row and, when the case has a customer or house, their timeline entry
+    (not yet saved; a case not yet saved is referred to for `core.rows.insert_family`)."""
+    rows: list[Model] = [
+        CaseEvent(
+            case=case,
             community_id=case.community_id,
-            kind=f"case.{action}",
-            title=title or f"{case.get_kind_display()} {case.number} · {action}",
-            customer_id=case.customer_id,
-            house_id=case.house_id,
-            body=note if public or not note else "",
-            actor=actor,
-            ref_type="servicedesk.case",
-            ref_id=str(case.pk),
             at=at,
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            is_public=public,
+            data=dict(data or {}),
         )
-    return event
+    ]
+    if case.customer_id or case.house_id:
+        rows.append(
+            timeline_entry(
+                community_id=case.community_id,
+                kind=f"case.{action}",
+                title=title or f"{case.get_kind_display()} {case.number} · {action}",
+                customer_id=case.customer_id,
+                house_id=case.house_id,
+                body=note if public or not note else "",
+                actor=actor,
+                ref_type="servicedesk.case",
+                ref_id=str(case.pk) if case.pk is not None else PARENT_ID_TEXT,
+                at=at,
+            )
+        )
+    return rows
 
 
 def _notify(
@@ -535,13 +572,12 @@ def case_create(
         )
         # The deadline clocks are planned first, so the case row is written with its
         # due time in one INSERT (no UPDATE after the clocks).
-        from propdesk.sla.services import clocks_plan_new_case, clocks_save_new_case
+        from propdesk.sla.services import clocks_plan_new_case
 
         clocks = clocks_plan_new_case(case, at=now)
         case.due_at = min((c.due_at for c in clocks), default=None)
-        case.save()
-        clocks_save_new_case(case, clocks)
-        _event(
+        rows: list[Model] = [*clocks]
+        rows += _event_rows(
             case,
             actor=actor,
             action="create",
@@ -550,10 +586,13 @@ def case_create(
             note=description,
             data={"channel": channel, "billing_basis": basis, "quantity": str(qty)},
             title=f"{case.get_kind_display()} {case.number} · {_('Received')}",
-            clocks=False,
         )
         if immediate_action:
-            _event(case, actor=actor, action="immediate_action", at=now, note=immediate_action)
+            rows += _event_rows(
+                case, actor=actor, action="immediate_action", at=now, note=immediate_action
+            )
+        # The case, its clocks, events and timeline entries: one statement on PostgreSQL.
+        insert_family(case, rows)
         if kind == CaseKind.COMPLAINT and severity == Severity.MAJOR:
             _notify_director(case, actor=actor, now=now)
     return case

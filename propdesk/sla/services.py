@@ -308,20 +308,13 @@ def _stop(clock: Clock, at: dt.datetime) -> None:
 
 
 def clocks_plan_new_case(case: Any, *, at: dt.datetime) -> list[Clock]:
-    """The clocks a case not yet saved starts on reception (unsaved, without `case_id`).
+    """The clocks a case not yet saved starts on reception (not saved either).
 
     `case_create` plans them before it inserts the case, so the case row is written
-    with its `due_at` at once; `clocks_save_new_case` writes them after.
+    with its `due_at` at once, and writes them with it (`core.rows.insert_family`).
     """
     pool, ladders = _pool(case.community_id, case.kind)
     return _plan_new_case(case, policies_for(case, candidates=pool), ladders, at)
-
-
-def clocks_save_new_case(case: Any, clocks: list[Clock]) -> None:
-    """Write the planned clocks of a case just inserted, in one INSERT."""
-    for clock in clocks:
-        clock.case_id = case.pk
-    Clock.objects.bulk_create(clocks)
 
 
 def _start_new_case(
@@ -332,7 +325,7 @@ def _start_new_case(
 ) -> dt.datetime | None:
     """A new case has no clocks yet: start those that start on reception, in one INSERT."""
     new = _plan_new_case(case, policies, ladders, at)
-    clocks_save_new_case(case, new)
+    Clock.objects.bulk_create(new)
     return min((c.due_at for c in new), default=None)
 
 
@@ -351,7 +344,7 @@ def _plan_new_case(
             continue
         not_before, due = due_for(policy, case, start)
         clock = Clock(
-            case_id=case.pk,
+            case=case,
             policy=policy,
             community_id=case.community_id,
             started_at=start,

@@ -4,6 +4,8 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from propdesk.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,6 +25,7 @@ from propdesk.servicedesk.selectors import (
     reply_templates_for,
     return_visit_summary,
 )
+from propdesk.sla.models import Clock
 from propdesk.testing.counts import row_counts
 
 from .conftest import PNG, T0, category, png_upload
@@ -54,6 +57,25 @@ def test_repair_intake_records_customer_address_problem_and_appointment_r_rep_1(
     event = CaseEvent.objects.get(case=case)
     assert (event.action, event.to_status, event.actor) == ("create", "received", cast.desk_a)
     assert TimelineEntry.objects.filter(customer=cast.alice, ref_id=str(case.pk)).exists()
+
+
+def test_intake_writes_case_clocks_events_and_timeline_in_one_statement_on_postgresql(cast, desk):
+    desk.repair()  # the community's number series for the year exists from here on
+    with CaptureQueriesContext(connection) as queries:
+        case = desk.complaint(immediate_action="先关闭楼层总阀止损")
+    inserts = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(inserts) == 1
+        assert inserts[0].startswith("WITH")
+    assert Clock.objects.filter(case=case).exists()
+    assert list(
+        CaseEvent.objects.filter(case=case).order_by("pk").values_list("action", flat=True)
+    ) == [
+        "create",
+        "immediate_action",
+    ]
+    kinds = TimelineEntry.objects.filter(ref_type="servicedesk.case", ref_id=str(case.pk))
+    assert sorted(kinds.values_list("kind", flat=True)) == ["case.create", "case.immediate_action"]
 
 
 def test_case_numbers_are_per_community_and_year_and_never_reused(cast, desk):

@@ -17,6 +17,8 @@ from propdesk.accounts.roles import Cap
 from propdesk.accounts.selectors import capabilities_of, community_filter, community_ids_for
 from propdesk.core.errors import NotFound
 from propdesk.core.memo import Memo
+from propdesk.core.queries import one_or_none
+from propdesk.estates.selectors import community_memo
 
 from .models import (
     OPEN_STATUS_LIST,
@@ -52,6 +54,12 @@ def cases_visible_to(user: Any, *, community_id: int | None = None) -> QuerySet[
     return Case.objects.filter(community_filter(user, community_id=community_id))
 
 
+# Joined with the case when it is read. Each join more costs PostgreSQL's planner
+# dearly (a case read joined to ten tables: 6 ms of planning for 0.3 ms of work; to
+# five: 1 ms), so the reference rows come from the process's copies instead.
+CASE_JOINS = ("house", "building", "customer", "assignee", "created_by")
+
+
 def case_get_for_user(user: Any, case_id: int | str) -> Case:
     try:
         pk = int(case_id)
@@ -59,26 +67,30 @@ def case_get_for_user(user: Any, case_id: int | str) -> Case:
         raise NotFound(_("No such case.")) from None
     if Cap.CASES_VIEW not in capabilities_of(user):
         raise NotFound(_("No such case."))
-    case = (
-        Case.objects.select_related(
-            "community",
-            "house",
-            "building",
-            "customer",
-            "category",
-            "category__parent",
-            "department",
-            "assignee",
-            "service_item",
-            "created_by",
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    case = one_or_none(Case.objects.select_related(*CASE_JOINS).filter(pk=pk))
     # The scope is checked in Python: a primary-key read, not `community_id IN (…)`.
     if case is None or case.community_id not in set(community_ids_for(user)):
         raise NotFound(_("No such case."))
+    attach_reference_rows(case)
     return case
+
+
+def attach_reference_rows(case: Case) -> None:
+    """Give `case` its community, category (with its parent) and department from the
+    process's copies (`estates.selectors.community_memo`, `routing_memo`): shared,
+    read-only, at most their memo's seconds old. A category no longer active, or a
+    department the copy does not hold, is read on first use, as any relation."""
+    community = community_memo.get(case.community_id)
+    if community is None:
+        return
+    case.community = community
+    routing = routing_for(community.company_id)
+    if case.category_id is not None and case.category_id in routing.categories:
+        case.category = routing.categories[case.category_id]
+    if case.department_id is not None:
+        department = routing.department_by_id(case.department_id)
+        if department is not None:
+            case.department = department
 
 
 @dataclass(frozen=True)
@@ -245,6 +257,7 @@ class Routing:
 
     categories: dict[int, Category]
     departments: dict[tuple[int | None, str], Department]
+    by_id: dict[int, Department]
 
     def category(self, raw: Any, *, kind: str | None) -> Category | None:
         """The active category with id `raw` (of `kind`, if given), or None."""
@@ -256,6 +269,9 @@ class Routing:
             return None
         return category
 
+    def department_by_id(self, pk: int) -> Department | None:
+        return self.by_id.get(pk)
+
     def department(self, community_id: int, kind: str) -> Department | None:
         """The community's own department of `kind`, else the company-wide one."""
         if not kind:
@@ -265,9 +281,11 @@ class Routing:
 
 def _load_routing(company_id: int) -> Routing:
     departments: dict[tuple[int | None, str], Department] = {}
+    by_id: dict[int, Department] = {}
     for dept in Department.objects.filter(company_id=company_id).order_by("id"):
         departments.setdefault((dept.community_id, dept.kind), dept)
-    return Routing({c.pk: c for c in categories_for(company_id)}, departments)
+        by_id[dept.pk] = dept
+    return Routing({c.pk: c for c in categories_for(company_id)}, departments, by_id)
 
 
 routing_memo: Memo[int, Routing] = Memo(

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -47,6 +48,7 @@ from propdesk.servicedesk.selectors import (
     reply_templates_for,
     return_visit_summary,
     return_visits_due,
+    routing_for,
     service_items_for,
 )
 from propdesk.servicedesk.workflow import WORKFLOWS
@@ -90,7 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = case_queue(
         request.user, queue=name, community_id=community.id if community else None, filters=filters
     )
-    rows = _queue_rows(qs, offset)
+    now = timezone.now()
+    rows = _queue_rows(qs, offset, now=now)
     params = request.GET.copy()
     params.pop("offset", None)
     return render(
@@ -107,13 +110,16 @@ def queue(request: HttpRequest) -> HttpResponse:
             "f": filters,
             "kinds": CaseKind.choices,
             "statuses": CaseStatus.choices,
-            "categories": categories_for(community.company_id if community else None),
+            # The process's copy of the company's active categories (routing_memo), in
+            # the order `categories_for` gives; no query per page.
+            "categories": list(routing_for(community.company_id).categories.values())
+            if community
+            else categories_for(None),
             "buildings": building_choices(request.user, community_id=community.id)
             if community
             else [],
             "staff": _staff_of(community.id) if community else [],
             "can_dispatch": user_can(request.user, Cap.CASES_DISPATCH),
-            "now": timezone.now(),
         },
     )
 
@@ -137,19 +143,31 @@ QUEUE_ROW_FIELDS = (
 )
 
 
-def _queue_rows(qs: Any, offset: int) -> list[Any]:
-    """One page (+1 to know there is a next) with its labels looked up once per page."""
+def _queue_rows(qs: Any, offset: int, *, now: dt.datetime) -> list[Any]:
+    """One page (+1 to know there is a next) with what each row shows prepared once
+    per page: labels looked up, times formatted by `strftime` and the case's link
+    filled in, not resolved by the template 50 times each (`{% url %}` and `|date`
+    were a fifth of the page's time)."""
     rows = list(
         qs.select_related(None)
         .select_related("house", "building", "assignee")
         .only(*QUEUE_ROW_FIELDS)[offset : offset + PAGE + 1]
     )
     kinds, statuses, severities = labels(CaseKind), labels(CaseStatus), labels(Severity)
+    link = reverse("console:servicedesk:case", args=[_LINK_PK])
+    tz = timezone.get_current_timezone()
     for row in rows:
         row.kind_label = kinds.get(row.kind, row.kind)
         row.status_label = statuses.get(row.status, row.status)
         row.severity_label = severities.get(row.severity, row.severity)
+        row.url = link.replace(str(_LINK_PK), str(row.pk))
+        row.received_text = row.received_at.astimezone(tz).strftime("%m-%d %H:%M")
+        row.due_text = row.due_at.astimezone(tz).strftime("%m-%d %H:%M") if row.due_at else ""
+        row.overdue = row.due_at is not None and row.due_at < now
     return rows
+
+
+_LINK_PK = 987654321  # reversed once per page, then each row's id put in its place
 
 
 @staff_view

@@ -179,12 +179,24 @@ def test_queue_and_case_page_query_counts_are_pinned(client, cast, django_assert
         make_case(cast)
     login(client, cast.desk_a)
     client.get(reverse("console:servicedesk:queue"))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("console:servicedesk:queue")).status_code == 200
     case = Case.objects.first()
     client.get(reverse("console:servicedesk:case", args=[case.pk]))
     with django_assert_max_num_queries(17):
         assert client.get(reverse("console:servicedesk:case", args=[case.pk])).status_code == 200
+
+
+def test_queue_rows_link_each_case_and_show_its_times_in_the_communitys_zone(client, cast):
+    received = dt.datetime(2026, 11, 20, 23, 50, tzinfo=dt.UTC)  # 11-21 07:50 in Shanghai
+    case = make_case(cast, now=received)
+    Case.objects.filter(pk=case.pk).update(due_at=received + dt.timedelta(hours=1))
+    login(client, cast.desk_a)
+    page = client.get(reverse("console:servicedesk:queue") + "?queue=all").content.decode()
+    link = reverse("console:servicedesk:case", args=[case.pk])
+    assert f'<a href="{link}">{case.number}</a>' in page
+    assert "<td>11-21 07:50</td>" in page
+    assert '<span class="error">11-21 08:50</span>' in page  # past due: marked
 
 
 @pytest.mark.skipif(

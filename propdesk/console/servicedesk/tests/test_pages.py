@@ -197,6 +197,7 @@ def test_queue_rows_link_each_case_and_show_its_times_in_the_communitys_zone(cli
     assert f'<a href="{link}">{case.number}</a>' in page
     assert "<td>11-21 07:50</td>" in page
     assert '<span class="error">11-21 08:50</span>' in page  # past due: marked
+    assert "<button>筛选</button>" in page  # the verb, not the admin's noun 过滤器
 
 
 @pytest.mark.skipif(

@@ -12,9 +12,10 @@ compiler. `insert_family` writes them together:
 Either way each value is prepared by the model field itself (`pre_save`, so
 `auto_now_add` stamps; `get_db_prep_save`, so JSON and dates), every row comes back
 with its primary key, and — as with `bulk_create` — no model signals are sent and
-`save()` is not called: use it for rows whose models have no receivers and no
-custom `save()`. Call it inside the caller's `transaction.atomic()`; one failing
-row fails the statement and the caller's transaction writes nothing.
+`save()` is not called: use it for rows whose models have no receivers (it refuses
+a model that has some) and no custom `save()`. Call it inside the caller's
+`transaction.atomic()`; one failing row fails the statement and the caller's
+transaction writes nothing.
 
 How a child points at the parent:
 - a foreign key: build the child with the parent *object* (`CaseEvent(case=case)`,
@@ -30,6 +31,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import ForeignKey, Model
+from django.db.models.signals import post_save, pre_save
 
 
 class _ParentIdText:
@@ -46,6 +48,10 @@ def insert_family(parent: Model, children: Sequence[Model], *, using: str = "def
     """Insert `parent` (not yet saved) and `children`; primary keys are set on all."""
     if parent.pk is not None:
         raise ValueError("insert_family writes a new parent: its primary key must be empty")
+    for model in {type(parent), *(type(child) for child in children)}:
+        if pre_save.has_listeners(model) or post_save.has_listeners(model):
+            # They would be skipped without a word: write these rows with save().
+            raise RuntimeError(f"{model.__name__} has save signal receivers")
     links = [_links(child, parent) for child in children]
     connection = connections[using]
     if connection.vendor == "postgresql":

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from propdesk.core.rows import PARENT_ID_TEXT, insert_family
@@ -82,3 +83,18 @@ def test_only_a_new_parent_and_children_that_point_at_it_are_taken(cast):
     with pytest.raises(ValueError, match="must be empty"):
         insert_family(cast.house_a1.building, [house])
     assert not Building.objects.filter(code="9").exists()
+
+
+def test_a_model_with_save_receivers_is_refused_rather_than_skipped(cast):
+    building, house, entry = _family(cast)
+
+    def receiver(**kwargs):
+        pass
+
+    post_save.connect(receiver, sender=TimelineEntry, weak=False)
+    try:
+        with pytest.raises(RuntimeError, match="TimelineEntry has save signal receivers"):
+            insert_family(building, [house, entry])
+    finally:
+        post_save.disconnect(receiver, sender=TimelineEntry)
+    assert building.pk is None

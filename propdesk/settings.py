@@ -171,6 +171,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME")}
+elif "postgresql" in DATABASES["default"]["ENGINE"] and env_bool("PROPDESK_DB_PREPARED", True):
+    # PostgreSQL: bind parameters on the server and let psycopg prepare a statement
+    # the fifth time a connection runs it, so PostgreSQL plans it once per connection,
+    # not on every request (the case read's joins took longer to plan than to run).
+    # Switch it off behind a pooler in transaction mode that cannot keep prepared
+    # statements (PgBouncer before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- i18n / time ------------------------------------------------------------

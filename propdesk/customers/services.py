@@ -4,8 +4,8 @@ vehicles, notes, household archive and the timeline other domains append to."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import IO, Any
+from collections.abc import Callable, Iterable
+from typing import IO, Any, ParamSpec
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -686,36 +686,6 @@ def document_upload(
     return document
 
 
-def timeline_append(
-    *,
-    community_id: int,
-    kind: str,
-    title: str,
-    customer_id: int | None = None,
-    house_id: int | None = None,
-    body: str = "",
-    actor: Any = None,
-    ref_type: str = "",
-    ref_id: str = "",
-    at: dt.datetime | None = None,
-) -> TimelineEntry:
-    """Append one interaction to a customer's and/or house's timeline (other domains call this)."""
-    entry = timeline_entry(
-        community_id=community_id,
-        kind=kind,
-        title=title,
-        customer_id=customer_id,
-        house_id=house_id,
-        body=body,
-        actor=actor,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        at=at,
-    )
-    entry.save(force_insert=True)
-    return entry
-
-
 def timeline_entry(
     *,
     community_id: int,
@@ -729,7 +699,9 @@ def timeline_entry(
     ref_id: Any = "",
     at: dt.datetime | None = None,
 ) -> TimelineEntry:
-    """The timeline entry `timeline_append` writes, not yet saved (for `core.rows.insert_family`)."""
+    """One interaction for a customer's and/or house's timeline, not yet saved: for a
+    writer that saves it with other rows (`core.rows.insert_family`). Other domains
+    that only append one call `timeline_append`, which takes the same arguments."""
     if customer_id is None and house_id is None:
         raise ValueError("a timeline entry needs a customer or a house")
     return TimelineEntry(
@@ -744,6 +716,24 @@ def timeline_entry(
         ref_id=ref_id,
         at=at or timezone.now(),
     )
+
+
+P = ParamSpec("P")
+
+
+def _saved(build: Callable[P, TimelineEntry]) -> Callable[P, TimelineEntry]:
+    def append(*args: P.args, **kwargs: P.kwargs) -> TimelineEntry:
+        entry = build(*args, **kwargs)
+        entry.save(force_insert=True)
+        return entry
+
+    append.__name__ = append.__qualname__ = "timeline_append"
+    append.__doc__ = "Append one interaction to a timeline (other domains call this)."
+    return append
+
+
+# Takes `timeline_entry`'s arguments (one signature, checked by mypy) and saves the entry.
+timeline_append = _saved(timeline_entry)
 
 
 def tag_ensure(

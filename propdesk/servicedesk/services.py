@@ -149,40 +149,18 @@ def _lock(actor: Any, case_id: int | str) -> Case:
     return locked
 
 
-def _event(
-    case: Case,
-    *,
-    actor: Any,
-    action: str,
-    at: dt.datetime,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-    public: bool = False,
-    data: Mapping[str, Any] | None = None,
-    title: str = "",
-    clocks: bool = True,
-) -> CaseEvent:
-    rows = _event_rows(
-        case,
-        actor=actor,
-        action=action,
-        at=at,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        public=public,
-        data=data,
-        title=title,
-    )
+def _event(case: Case, **fields: Any) -> CaseEvent:
+    """Write the event `_event_rows(case, **fields)` builds (with its timeline entry),
+    then move the case's deadline clocks for it."""
+    rows = _event_rows(case, **fields)
     for row in rows:
         row.save(force_insert=True)
     # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
     # and keep `due_at` on the worst running clock so queues sort on one column.
-    # (`clocks=False`: the caller has started them already, as case_create does.)
+    # (A new case's clocks are planned and written with it by case_create.)
     from propdesk.sla.services import clocks_on_event
 
-    nearest = clocks_on_event(case, action, at=at) if clocks else case.due_at
+    nearest = clocks_on_event(case, fields["action"], at=fields["at"])
     if nearest != case.due_at:
         case.due_at = nearest
         Case.objects.filter(pk=case.pk).update(due_at=nearest)

@@ -149,10 +149,10 @@ def _lock(actor: Any, case_id: int | str) -> Case:
     return locked
 
 
-def _event(case: Case, **fields: Any) -> CaseEvent:
-    """Write the event `_event_rows(case, **fields)` builds (with its timeline entry),
-    then move the case's deadline clocks for it."""
-    rows = _event_rows(case, **fields)
+def _event(case: Case, *, action: str, at: dt.datetime, **fields: Any) -> CaseEvent:
+    """Write the event `_event_rows` builds from the same arguments (with its timeline
+    entry), then move the case's deadline clocks for it."""
+    rows = _event_rows(case, action=action, at=at, **fields)
     for row in rows:
         row.save(force_insert=True)
     # Deadlines (sla): start, stop, pause or resume the case's clocks for this event,
@@ -160,7 +160,7 @@ def _event(case: Case, **fields: Any) -> CaseEvent:
     # (A new case's clocks are planned and written with it by case_create.)
     from propdesk.sla.services import clocks_on_event
 
-    nearest = clocks_on_event(case, fields["action"], at=fields["at"])
+    nearest = clocks_on_event(case, action, at=at)
     if nearest != case.due_at:
         case.due_at = nearest
         Case.objects.filter(pk=case.pk).update(due_at=nearest)

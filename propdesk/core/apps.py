@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "propdesk.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import queries  # noqa: F401 - registers the `__any` lookup on every field

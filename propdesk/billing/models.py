@@ -280,6 +280,7 @@ class Account(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("customer"),
+        db_index=False,
     )
     due = models.DecimalField(_("owed"), max_digits=14, decimal_places=2, default=ZERO)
     credit = models.DecimalField(_("prepaid"), max_digits=14, decimal_places=2, default=ZERO)
@@ -301,6 +302,14 @@ class Account(models.Model):
                 condition=(Q(kind="house", house__isnull=False))
                 | Q(kind="customer", customer__isnull=False),
                 name="account_has_owner",
+            ),
+        ]
+        indexes = [
+            # House accounts, nearly all of them, have no customer: this index skips them.
+            models.Index(
+                fields=["customer"],
+                condition=Q(customer__isnull=False),
+                name="account_customer_idx",
             ),
         ]
 
@@ -587,6 +596,7 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="entries",
         verbose_name=pgettext_lazy("billing", "payment"),
+        db_index=False,
     )
     reverses = models.OneToOneField(
         "self",
@@ -612,6 +622,7 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("approved by"),
+        db_index=False,
     )
     at = models.DateTimeField(_("time"))
 
@@ -621,7 +632,20 @@ class LedgerEntry(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["account", "at"], name="entry_account_at_idx"),
-            models.Index(fields=["community", "kind", "at"], name="entry_kind_at_idx"),
+            # Charges, most entries by far, are found through their bills; this index and
+            # the two below hold only the entries of other kinds (payments, allocations,
+            # reversals…) or with a payment or an approver, and a billing run skips them.
+            models.Index(
+                fields=["community", "kind", "at"],
+                condition=~Q(kind="charge"),
+                name="entry_kind_at_idx",
+            ),
+            models.Index(
+                fields=["payment"], condition=Q(payment__isnull=False), name="entry_payment_idx"
+            ),
+            models.Index(
+                fields=["approver"], condition=Q(approver__isnull=False), name="entry_approver_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="entry_amount_gte_0"),

@@ -621,10 +621,14 @@ def _write_copy(
     due: dt.date,
     now: dt.datetime,
 ) -> tuple[int, Decimal, list[int]]:
-    """PostgreSQL: COPY the computed lines into a temporary table, then one statement
-    makes the missing house accounts, inserts the bills not there yet (ON CONFLICT DO
+    """PostgreSQL: COPY the computed lines into a temporary table; make the missing house
+    accounts; then one statement inserts the bills not there yet (ON CONFLICT DO
     NOTHING: unique per house, fee item and period), a charge entry for each bill it
     inserted, and adds them to the accounts' owed balance.
+
+    An account made here starts owing its house's lines (no second write of each new
+    row): no bill of its house can exist yet, as a bill needs the account, so every
+    one of those lines becomes a bill. The statement's result shows that it did.
 
     Returns the bills created, their amount and the accounts with prepayment to use.
     """
@@ -634,6 +638,7 @@ def _write_copy(
             "community_id": run.community_id,
             "kind": AccountKind.HOUSE.value,
             "house_id": _Sql("h.house_id"),
+            "due": _Sql("h.total"),
         },
     )
     bill_cols, bill_select, bill_params = _columns(
@@ -705,11 +710,15 @@ def _write_copy(
         cursor.execute(
             f"""
             INSERT INTO {account_table} ({account_cols})
-            SELECT {account_select} FROM (SELECT DISTINCT house_id FROM billing_run_chunk) h
+            SELECT {account_select} FROM (
+                SELECT house_id, SUM(amount) AS total FROM billing_run_chunk GROUP BY house_id
+            ) h
             ON CONFLICT (house_id) WHERE kind = 'house' DO NOTHING
+            RETURNING id, due
             """,  # noqa: S608 - table and column names come from the models
             account_params,
         )
+        made = dict(cursor.fetchall())
         # ANY(ARRAY(...)) keeps `a` an index lookup of the chunk's houses even when the
         # table's statistics are stale (a join would hash every account).
         cursor.execute(
@@ -728,19 +737,30 @@ def _write_copy(
                 SELECT {entry_select} FROM new
             ), totals AS (
                 SELECT account_id, SUM(amount) AS total FROM new GROUP BY account_id
+            ), made AS (
+                SELECT account_id, total FROM totals WHERE account_id = ANY(%s)
             ), owed AS (
                 UPDATE {account_table} acc SET due = acc.due + t.total
-                FROM totals t WHERE acc.id = t.account_id
+                FROM (SELECT account_id, total FROM totals WHERE account_id <> ALL(%s)) t
+                WHERE acc.id = t.account_id
                 RETURNING acc.id, acc.credit
             )
             SELECT
                 (SELECT COUNT(*) FROM new),
                 (SELECT COALESCE(SUM(amount), 0) FROM new),
-                (SELECT COALESCE(array_agg(id), '{{}}') FROM owed WHERE credit > 0)
+                (SELECT COALESCE(array_agg(id), '{{}}') FROM owed WHERE credit > 0),
+                (SELECT COUNT(*) FROM made),
+                (SELECT COALESCE(SUM(total), 0) FROM made)
             """,  # noqa: S608 - table and column names come from the models
-            [*bill_params, *entry_params],
+            [*bill_params, *entry_params, list(made), list(made)],
         )
-        created, amount, with_credit = cursor.fetchone()
+        created, amount, with_credit, made_billed, made_total = cursor.fetchone()
+    # Each new account's bills add up to at most what it was made owing (no amount is
+    # negative, its bills are a subset of its lines): equal counts and sums mean each
+    # balance is exact. If that ever failed, the chunk rolls back rather than keep a
+    # balance its entries do not add up to.
+    if made_billed != len(made) or made_total != sum(made.values(), ZERO):
+        raise RuntimeError(f"billing run {run.pk}: new accounts' balances differ from their bills")
     return int(created), Decimal(amount), list(with_credit)
 
 

@@ -51,6 +51,41 @@ def test_rerun_creates_nothing_twice(cast, fees):
     assert row_counts(*BILLING_TABLES) == before
 
 
+def test_a_new_account_whose_bills_fall_short_stops_the_chunk(cast, fees, on_postgres):
+    """On PostgreSQL a run makes a missing house account owing all its house's lines at once,
+    as no bill of the house can exist before its account. Past the services one can (here a
+    bill on a customer account): then the run stops and its chunk writes nothing, rather
+    than leave a balance its entries do not add up to."""
+    import datetime as dt
+
+    from propdesk.billing.models import AccountKind
+
+    assert not Account.objects.filter(house=cast.house_a1).exists()
+    stray = Account.objects.create(
+        community=cast.alpha, kind=AccountKind.CUSTOMER, customer=cast.alice
+    )
+    Bill.objects.create(
+        community=cast.alpha,
+        house=cast.house_a1,
+        account=stray,
+        fee_item=item(fees, cast.alpha, "management"),
+        period="2026-11",
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+        due_date=dt.date(2026, 11, 30),
+        quantity=D("1"),
+        unit_price=D("1"),
+        gross=D("1"),
+        amount=D("1"),
+        created_at=T0,
+    )
+    before = row_counts(*BILLING_TABLES)
+    with pytest.raises(RuntimeError, match="new accounts"):
+        run(cast)
+    assert row_counts(*BILLING_TABLES) == before
+    assert not Account.objects.filter(house=cast.house_a1).exists()
+
+
 def test_custody_house_pays_70_percent_r_cst_4(cast, fees):
     cast.house_a2.status = HouseStatus.CUSTODY
     cast.house_a2.save()

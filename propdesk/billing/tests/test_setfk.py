@@ -24,7 +24,7 @@ from propdesk.billing.models import Account, AccountKind, Bill, FeeItem, LedgerE
 from propdesk.core.setfk import SetBasedForeignKeys
 
 D = Decimal
-TABLES = ["billing_bill", "billing_ledgerentry"]
+TABLES = ["billing_account", "billing_bill", "billing_ledgerentry"]
 MISSING = 987_654_321
 
 
@@ -100,6 +100,24 @@ def test_an_entry_with_a_missing_key_is_refused_and_nothing_is_written(cast, key
     assert not LedgerEntry.objects.filter(account__pk=account.pk).exists()
 
 
+@pytest.mark.parametrize("key", ["community_id", "house_id", "customer_id"])
+def test_an_account_with_a_missing_key_is_refused_and_nothing_is_written(cast, key):
+    # Neither house has an account yet: the only fault of `bad` is its missing key.
+    assert not Account.objects.filter(house__in=[cast.house_a2, cast.house_b1]).exists()
+    accounts = Account.objects.count()
+    kind = AccountKind.CUSTOMER if key == "customer_id" else AccountKind.HOUSE
+    owner = {"customer_id": MISSING} if kind == AccountKind.CUSTOMER else {}
+    good = Account(community=cast.alpha, kind=AccountKind.HOUSE, house=cast.house_a2)
+    bad = Account(
+        **{"community_id": cast.alpha.pk, "kind": kind, "house_id": cast.house_b1.pk}
+        | owner
+        | {key: MISSING}
+    )
+    with pytest.raises(IntegrityError):
+        checked(lambda: Account.objects.bulk_create([good, bad]))
+    assert Account.objects.count() == accounts
+
+
 def test_entries_may_reference_each_other_and_existing_rows(cast, keys):
     """Keys that exist pass: a bill, a reversal pointing at an entry of the same table, and
     the actor and approver (two columns checked against one users table)."""
@@ -164,6 +182,7 @@ def test_no_per_row_foreign_key_checks_are_left_on_bills_and_entries(triggers):
             ["%_fk_insert", TABLES],
         )
         assert [name for _t, name in cursor.fetchall()] == [
+            "billing_account_fk_insert",
             "billing_bill_fk_insert",
             "billing_ledgerentry_fk_insert",
         ]
@@ -173,9 +192,12 @@ def test_the_migration_runs_backwards_to_the_built_in_constraints_and_forwards_a
     triggers,
 ):
     loader = MigrationLoader(connection)
-    migration = loader.get_migration("billing", "0007_set_based_foreign_keys")
+    migrations = [
+        loader.get_migration("billing", "0007_set_based_foreign_keys"),
+        loader.get_migration("billing", "0009_account_set_based_foreign_keys"),
+    ]
     before = loader.project_state(("billing", "0006_community_copies_unconstrained"))
-    after = loader.project_state(("billing", "0007_set_based_foreign_keys"))
+    after = loader.project_state(("billing", "0009_account_set_based_foreign_keys"))
 
     def foreign_keys() -> set[tuple[str, str]]:
         with connection.cursor() as cursor:
@@ -187,11 +209,16 @@ def test_the_migration_runs_backwards_to_the_built_in_constraints_and_forwards_a
             )
             return set(cursor.fetchall())
 
-    operations = [op for op in migration.operations if isinstance(op, SetBasedForeignKeys)]
+    operations = [
+        op for m in migrations for op in m.operations if isinstance(op, SetBasedForeignKeys)
+    ]
     with connection.schema_editor() as editor:
         for op in reversed(operations):
             op.database_backwards("billing", editor, after, before)
     assert foreign_keys() == {
+        ("billing_account", "community_id"),
+        ("billing_account", "house_id"),
+        ("billing_account", "customer_id"),
         ("billing_bill", "house_id"),
         ("billing_bill", "account_id"),
         ("billing_bill", "fee_item_id"),

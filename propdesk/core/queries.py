@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any as Any_
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Field, Lookup, Model, QuerySet
 
@@ -20,7 +19,7 @@ def one_or_none(qs: QuerySet[M]) -> M | None:
     return next(iter(qs.order_by()[:1]), None)
 
 
-class Any(Lookup):  # type: ignore[type-arg]
+class AnyOf(Lookup):  # type: ignore[type-arg]
     """`field__any=[...]`: the `__in` test with the whole list as one parameter.
 
     On PostgreSQL `col = ANY(%s)` sends one array: the statement text is the same
@@ -30,11 +29,11 @@ class Any(Lookup):  # type: ignore[type-arg]
 
     lookup_name = "any"
 
-    def get_prep_lookup(self) -> list[Any_]:
+    def get_prep_lookup(self) -> list[Any]:
         prep = self.lhs.output_field.get_prep_value
         return [prep(v) for v in self.rhs]
 
-    def as_sql(self, compiler: Any_, connection: Any_) -> tuple[str, list[Any_]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
@@ -44,4 +43,4 @@ class Any(Lookup):  # type: ignore[type-arg]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
-Field.register_lookup(Any)
+Field.register_lookup(AnyOf)

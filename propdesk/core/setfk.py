@@ -2,8 +2,9 @@
 
 A built-in foreign key checks each inserted row on its own (one `SELECT … FOR KEY
 SHARE` per row and key, run at commit when deferred). A billing run inserts a
-million bills and a million ledger entries, ten keys between them: those per-row
-checks were most of a run's commit time (see docs/billing.md, "Speed").
+million bills and a million ledger entries (and the first one a million accounts),
+thirteen keys between them: those per-row checks were most of a run's time (see
+docs/billing.md, "Speed").
 
 `SetBasedForeignKeys` replaces the listed foreign-key constraints of one table by
 triggers that enforce the same rule a set at a time:
@@ -16,8 +17,9 @@ triggers that enforce the same rule a set at a time:
 - on each referenced table, after each DELETE statement: a deleted row that is
   still referenced fails the statement; before an UPDATE of its id, likewise.
 
-A failure is SQLSTATE 23503 (foreign_key_violation) with PostgreSQL's own message
-shape, so Django raises `IntegrityError` and the transaction writes nothing.
+A failure is SQLSTATE 23503 (foreign_key_violation) with a message and detail
+worded like PostgreSQL's own (`Key (house_id)=(7) is not present in table …`), so
+Django raises `IntegrityError` and the transaction writes nothing.
 
 How it differs from a built-in constraint (all outside what PropDesk does):
 - the check runs at the end of each statement, not deferred to commit: a child row
@@ -192,32 +194,8 @@ class SetBasedForeignKeys(migrations.operations.base.Operation):
         for name, info in constraints.items():
             if info["foreign_key"] and info["columns"][0] in {c for c, _t, _f in keys}:
                 schema_editor.execute(f"ALTER TABLE {_q(table)} DROP CONSTRAINT {_q(name)}")
-        args = ", ".join(f"'{column}', '{parent}'" for column, parent, _f in keys)
-        schema_editor.execute(
-            f"CREATE TRIGGER {_q(table + '_fk_insert')} AFTER INSERT ON {_q(table)}"
-            " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-            f" EXECUTE FUNCTION propdesk_fk_check_inserted({args})"
-        )
-        for column, parent, _f in keys:
-            schema_editor.execute(
-                f"CREATE TRIGGER {_q(table + '_fk_' + column)}"
-                f" BEFORE UPDATE OF {_q(column)} ON {_q(table)} FOR EACH ROW"
-                f" WHEN (NEW.{_q(column)} IS NOT NULL"
-                f" AND NEW.{_q(column)} IS DISTINCT FROM OLD.{_q(column)})"
-                f" EXECUTE FUNCTION propdesk_fk_check_changed('{column}', '{parent}')"
-            )
-        for parent, columns in _by_parent(keys).items():
-            pairs = ", ".join(f"'{table}', '{column}'" for column in columns)
-            schema_editor.execute(
-                f"CREATE TRIGGER {_q(table + '_fk_delete')} AFTER DELETE ON {_q(parent)}"
-                " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT"
-                f" EXECUTE FUNCTION propdesk_fk_check_deleted({pairs})"
-            )
-            schema_editor.execute(
-                f"CREATE TRIGGER {_q(table + '_fk_rekey')} BEFORE UPDATE OF id ON {_q(parent)}"
-                " FOR EACH ROW WHEN (NEW.id IS DISTINCT FROM OLD.id)"
-                f" EXECUTE FUNCTION propdesk_fk_check_deleted({pairs})"
-            )
+        for name, _on, definition in _triggers(table, keys):
+            schema_editor.execute(f"CREATE TRIGGER {_q(name)} {definition}")
 
     def database_backwards(
         self,
@@ -229,16 +207,8 @@ class SetBasedForeignKeys(migrations.operations.base.Operation):
         if schema_editor.connection.vendor != "postgresql":
             return
         table, keys = self._keys(app_label, from_state)
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {_q(table + '_fk_insert')} ON {_q(table)}")
-        for column, _parent, _f in keys:
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS {_q(table + '_fk_' + column)} ON {_q(table)}"
-            )
-        for parent in _by_parent(keys):
-            for suffix in ("_fk_delete", "_fk_rekey"):
-                schema_editor.execute(
-                    f"DROP TRIGGER IF EXISTS {_q(table + suffix)} ON {_q(parent)}"
-                )
+        for name, on, _definition in _triggers(table, keys):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {_q(name)} ON {_q(on)}")
         model = from_state.apps.get_model(app_label, self.model_name)
         # The constraint Django's own `AddField` makes (same name, deferrable): the
         # method is what `_alter_field` calls; the stubs do not declare it.
@@ -247,11 +217,50 @@ class SetBasedForeignKeys(migrations.operations.base.Operation):
             schema_editor.execute(create_fk(model, field, "_fk_%(to_table)s_%(to_column)s"))
 
 
-def _by_parent(keys: list[tuple[str, str, Any]]) -> dict[str, list[str]]:
+def _triggers(table: str, keys: list[tuple[str, str, Any]]) -> list[tuple[str, str, str]]:
+    """(name, table it is on, definition) of each trigger that
+    enforces `keys` of `table`: made by the forwards migration, dropped by the backwards."""
+    args = ", ".join(f"'{column}', '{parent}'" for column, parent, _f in keys)
+    triggers = [
+        (
+            f"{table}_fk_insert",
+            table,
+            f"AFTER INSERT ON {_q(table)} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+            f" EXECUTE FUNCTION propdesk_fk_check_inserted({args})",
+        )
+    ]
+    for column, parent, _f in keys:
+        col = _q(column)
+        triggers.append(
+            (
+                f"{table}_fk_{column}",
+                table,
+                f"BEFORE UPDATE OF {col} ON {_q(table)} FOR EACH ROW"
+                f" WHEN (NEW.{col} IS NOT NULL AND NEW.{col} IS DISTINCT FROM OLD.{col})"
+                f" EXECUTE FUNCTION propdesk_fk_check_changed('{column}', '{parent}')",
+            )
+        )
     parents: dict[str, list[str]] = {}
     for column, parent, _f in keys:
         parents.setdefault(parent, []).append(column)
-    return parents
+    for parent, columns in parents.items():
+        pairs = ", ".join(f"'{table}', '{column}'" for column in columns)
+        triggers += [
+            (
+                f"{table}_fk_delete",
+                parent,
+                f"AFTER DELETE ON {_q(parent)} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT"
+                f" EXECUTE FUNCTION propdesk_fk_check_deleted({pairs})",
+            ),
+            (
+                f"{table}_fk_rekey",
+                parent,
+                f"BEFORE UPDATE OF id ON {_q(parent)} FOR EACH ROW"
+                " WHEN (NEW.id IS DISTINCT FROM OLD.id)"
+                f" EXECUTE FUNCTION propdesk_fk_check_deleted({pairs})",
+            ),
+        ]
+    return triggers
 
 
 def _q(name: str) -> str:

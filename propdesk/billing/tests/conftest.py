@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from propdesk.billing.models import FeeItem
+from propdesk.billing.models import Bill, FeeItem
 from propdesk.billing.seeds import seed_community
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -52,4 +53,23 @@ def charge(cast, fees, house, amount, due, ref, *, on=None, code="management"):
         reference=ref,
         due=due,
         now=at(on or due),
+    )
+
+
+def bill_row(**fields) -> Bill:
+    """An unsaved bill of 100.00 for November 2026 built past the services, for tests of
+    what the database refuses on its own; `fields` names its keys and any change."""
+    return Bill(
+        **{
+            "period": "2026-11",
+            "period_start": dt.date(2026, 11, 1),
+            "period_end": dt.date(2026, 11, 30),
+            "due_date": dt.date(2026, 11, 30),
+            "quantity": Decimal("1"),
+            "unit_price": Decimal("100"),
+            "gross": Decimal("100"),
+            "amount": Decimal("100"),
+            "created_at": T0,
+        }
+        | fields
     )

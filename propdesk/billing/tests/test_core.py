@@ -11,7 +11,7 @@ from django.utils import translation
 from propdesk.billing import services
 from propdesk.billing.models import Account, Bill, EntryKind, LedgerEntry, Payment, Receipt
 from propdesk.billing.reconcile import mismatches
-from propdesk.billing.tests.conftest import T0, item
+from propdesk.billing.tests.conftest import T0, bill_row, item
 from propdesk.core.errors import Conflict, Invalid, NotFound
 from propdesk.estates.models import HouseStatus
 from propdesk.estates.services import house_update
@@ -56,29 +56,18 @@ def test_a_new_account_whose_bills_fall_short_stops_the_chunk(cast, fees, on_pos
     as no bill of the house can exist before its account. Past the services one can (here a
     bill on a customer account): then the run stops and its chunk writes nothing, rather
     than leave a balance its entries do not add up to."""
-    import datetime as dt
-
     from propdesk.billing.models import AccountKind
 
     assert not Account.objects.filter(house=cast.house_a1).exists()
     stray = Account.objects.create(
         community=cast.alpha, kind=AccountKind.CUSTOMER, customer=cast.alice
     )
-    Bill.objects.create(
+    bill_row(
         community=cast.alpha,
         house=cast.house_a1,
         account=stray,
         fee_item=item(fees, cast.alpha, "management"),
-        period="2026-11",
-        period_start=dt.date(2026, 11, 1),
-        period_end=dt.date(2026, 11, 30),
-        due_date=dt.date(2026, 11, 30),
-        quantity=D("1"),
-        unit_price=D("1"),
-        gross=D("1"),
-        amount=D("1"),
-        created_at=T0,
-    )
+    ).save()
     before = row_counts(*BILLING_TABLES)
     with pytest.raises(RuntimeError, match="new accounts"):
         run(cast)
